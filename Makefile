@@ -1,0 +1,46 @@
+# CSI Workbench. `make run` serves the demo; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+CSI    := $(BIN)/csi
+
+.PHONY: venv run test test-fast lint format bench browser schemathesis clean
+
+venv: $(STAMP)
+
+# Reinstalls only when pyproject.toml changed; the package itself is installed editable.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CSI Workbench needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+run: venv
+	$(CSI) migrate --noinput
+	$(CSI) demo
+	$(CSI) serve
+
+browser:
+	@bash scripts/ensure-chromium.sh
+
+test: venv browser
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy src
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: venv
+	$(BIN)/python benchmarks/run.py
+
+schemathesis: venv
+	bash scripts/schemathesis.sh
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "csi.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from csi.accounts import permissions  # noqa: F401 - registers the rules
+        from csi.accounts.home import account_actions
+        from csi.core.home import register_action_provider
+
+        register_action_provider(account_actions)

@@ -1,0 +1,32 @@
+"""Creates the role groups of DESIGN.md. The list is copied here, not imported, so that this migration
+keeps meaning what it meant when it was written."""
+
+from django.db import migrations
+
+ROLES = [
+    "steering-committee",
+    "service-strategy-manager",
+    "service-owner",
+    "process-owner",
+    "security-manager",
+    "continuity-manager",
+    "hr-skills-manager",
+    "contributor",
+    "viewer",
+    "administrator",
+]
+
+
+def create_roles(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
+    operations = [migrations.RunPython(create_roles, remove_roles)]

@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from csi.core.models import AuditEvent, ScheduledRun
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor_label", "verb", "object_type", "object_repr", "request_id"]
+    list_filter = ["verb", "object_type"]
+    search_fields = ["actor_label", "object_repr", "object_id", "request_id"]
+
+    # The trail is append-only, in the admin too.
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ScheduledRun)
+class ScheduledRunAdmin(admin.ModelAdmin):
+    list_display = ["job", "slot_at", "enqueued_at", "task_result_id"]
