@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 from ninja.pagination import paginate
 
 from csi.accounts import selectors, services
@@ -59,7 +59,7 @@ def user_create(request: HttpRequest, payload: UserIn):
         last_name=payload.last_name,
         roles=[r.value for r in payload.roles],
     )
-    return 201, user
+    return Status(201, user)
 
 
 @router.get("/users/{user_id}", response={200: UserOut, **ERRORS}, summary="Get a user")
@@ -99,7 +99,7 @@ def token_create(request: HttpRequest, payload: TokenIn):
         actor=request.user, user=request.user, name=payload.name, expires_at=expires_at
     )
     token.token = secret  # type: ignore[attr-defined]
-    return 201, token
+    return Status(201, token)
 
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **ERRORS}, summary="Revoke an API token")

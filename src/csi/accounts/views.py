@@ -43,11 +43,8 @@ class LoginView(auth_views.LoginView):
 def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
     """What django-axes answers once a username and address have failed too often."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form = LoginForm(request)
-    form.add_error(
-        None, f"Too many failed sign-ins for this account from your address. Try again in {minutes} minutes."
-    )
-    return render(request, "accounts/login.html", {"form": form}, status=429)
+    message = f"Too many failed sign-ins for this account from your address. Try again in {minutes} minutes."
+    return render(request, "accounts/login.html", {"form": LoginForm(request), "lockout": message}, status=429)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

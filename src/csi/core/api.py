@@ -2,7 +2,7 @@
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 import csi
@@ -22,8 +22,8 @@ def health(request: HttpRequest):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return 503, error_payload(503, "The database cannot be reached.")
-    return 200, {"status": "ok", "version": csi.__version__, "database": connection.vendor}
+        return Status(503, error_payload(503, "The database cannot be reached."))
+    return {"status": "ok", "version": csi.__version__, "database": connection.vendor}
 
 
 @router.get(

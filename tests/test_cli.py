@@ -1,0 +1,91 @@
+"""The `csi` command as a person runs it: a subprocess against the test database, then the API over HTTP."""
+
+import json
+import urllib.request
+
+import pytest
+
+from csi.accounts.models import ApiToken, User
+from csi.core.models import AuditEvent
+
+
+def http_get(url: str, token: str | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the live test server
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_help_lists_our_commands(cli):
+    result = cli("--help", check=True)
+    for command in ["serve", "worker", "demo", "createuser", "token"]:
+        assert f"  {command} " in result.stdout
+    for command in ["serve", "worker", "demo", "createuser", "token"]:
+        assert cli(command, "--help", check=True).stdout.startswith("usage: csi " + command)
+
+
+def test_createuser_token_then_api_call(cli, live_server):
+    created = cli("createuser", "olga", "--role", "service-owner", "--role", "contributor",
+                  "--password", "olgas-long-password-1", "--email", "olga@example.test", check=True)
+    assert "Created user olga" in created.stdout
+    user = User.objects.get(username="olga")
+    assert user.role_names == ["contributor", "service-owner"] and user.check_password("olgas-long-password-1")
+
+    issued = cli("token", "create", "olga", "--name", "reporting", "--expires-days", "30", check=True)
+    secret = issued.stdout.strip()
+    assert secret.startswith("csi_") and "shown only now" in issued.stderr
+    assert ApiToken.objects.get(user=user).name == "reporting"
+
+    status, body = http_get(f"{live_server.url}/api/v1/me", secret)
+    assert status == 200 and body["username"] == "olga"
+
+    token_id = ApiToken.objects.get(user=user).pk
+    revoked = cli("token", "revoke", str(token_id), check=True)
+    assert "revoked" in revoked.stdout
+    status, body = http_get(f"{live_server.url}/api/v1/me", secret)
+    assert status == 401 and body["error"]["code"] == "not_authenticated"
+    listed = json.loads(cli("token", "list", "olga", "--json", check=True).stdout)
+    assert listed[0]["status"] == "revoked" and "digest" not in listed[0]
+    assert AuditEvent.objects.filter(actor_label="cli").count() == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["createuser", "x", "--role", "emperor"], "invalid choice"),
+        (["createuser", "bad name", "--role", "viewer", "--password", "long-enough-pass-1"], "username"),
+        (["createuser", "weak", "--role", "viewer", "--password", "123"], "password"),
+        (["createuser", "x"], "--role"),
+        (["token", "create", "nobody"], "No user is called 'nobody'"),
+        (["token", "revoke", "999"], "No token has id 999"),
+    ],
+)
+def test_cli_bad_input_is_reported_and_changes_nothing(cli, args, message):
+    before = (User.objects.count(), ApiToken.objects.count(), AuditEvent.objects.count())
+    result = cli(*args)
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr
+    assert (User.objects.count(), ApiToken.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_createuser_duplicate_is_refused(cli):
+    cli("createuser", "dup", "--role", "viewer", check=True)
+    result = cli("createuser", "dup", "--role", "viewer")
+    assert result.returncode != 0 and "already taken" in result.stderr
+    assert User.objects.filter(username="dup").count() == 1
+
+
+def test_demo_is_idempotent_and_its_logins_work(cli, live_server):
+    first = cli("demo", check=True)
+    state = (User.objects.count(), AuditEvent.objects.count(), list(User.objects.values_list("password", flat=True)))
+    second = cli("demo", check=True)
+    assert first.stdout == second.stdout
+    assert (User.objects.count(), AuditEvent.objects.count(), list(User.objects.values_list("password", flat=True))) == state
+    rows = [line.split() for line in first.stdout.splitlines() if line.startswith("  ") and "demo-" in line]
+    from csi.accounts.choices import Role
+
+    assert len(rows) == len(Role)
+    for username, password, *_ in rows:
+        assert User.objects.get(username=username).check_password(password)
