@@ -12,7 +12,7 @@ from csi.core.models import AuditEvent
 def http_get(url: str, token: str | None = None) -> tuple[int, dict]:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the live test server
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
@@ -27,11 +27,24 @@ def test_help_lists_our_commands(cli):
 
 
 def test_createuser_token_then_api_call(cli, live_server):
-    created = cli("createuser", "olga", "--role", "service-owner", "--role", "contributor",
-                  "--password", "olgas-long-password-1", "--email", "olga@example.test", check=True)
+    created = cli(
+        "createuser",
+        "olga",
+        "--role",
+        "service-owner",
+        "--role",
+        "contributor",
+        "--password",
+        "olgas-long-password-1",
+        "--email",
+        "olga@example.test",
+        check=True,
+    )
     assert "Created user olga" in created.stdout
     user = User.objects.get(username="olga")
-    assert user.role_names == ["contributor", "service-owner"] and user.check_password("olgas-long-password-1")
+    assert user.role_names == ["contributor", "service-owner"] and user.check_password(
+        "olgas-long-password-1"
+    )
 
     issued = cli("token", "create", "olga", "--name", "reporting", "--expires-days", "30", check=True)
     secret = issued.stdout.strip()
@@ -79,10 +92,18 @@ def test_createuser_duplicate_is_refused(cli):
 
 def test_demo_is_idempotent_and_its_logins_work(cli, live_server):
     first = cli("demo", check=True)
-    state = (User.objects.count(), AuditEvent.objects.count(), list(User.objects.values_list("password", flat=True)))
+    state = (
+        User.objects.count(),
+        AuditEvent.objects.count(),
+        list(User.objects.values_list("password", flat=True)),
+    )
     second = cli("demo", check=True)
     assert first.stdout == second.stdout
-    assert (User.objects.count(), AuditEvent.objects.count(), list(User.objects.values_list("password", flat=True))) == state
+    assert (
+        User.objects.count(),
+        AuditEvent.objects.count(),
+        list(User.objects.values_list("password", flat=True)),
+    ) == state
     rows = [line.split() for line in first.stdout.splitlines() if line.startswith("  ") and "demo-" in line]
     from csi.accounts.choices import Role
 

@@ -22,19 +22,28 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("serve")
-    env = {**os.environ, "CSI_DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir / 'csi.sqlite3'}"}
+    env = {
+        **os.environ,
+        "CSI_DATA_DIR": str(data_dir),
+        "DATABASE_URL": f"sqlite:///{data_dir / 'csi.sqlite3'}",
+    }
     env.pop("CSI_COLLECTED_STATIC", None)
-    subprocess.run([csi_executable(), "migrate", "--noinput"], env=env, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [csi_executable(), "migrate", "--noinput"], env=env, check=True, capture_output=True, timeout=300
+    )
     port = free_port()
     process = subprocess.Popen(
         [csi_executable(), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"{base}/api/v1/health", timeout=2)  # noqa: S310
+            urllib.request.urlopen(f"{base}/api/v1/health", timeout=2)
             break
         except OSError:
             if process.poll() is not None:
@@ -50,7 +59,7 @@ def server(tmp_path_factory):
 
 def test_serves_with_gunicorn_and_security_headers(server):
     base, data_dir = server
-    with urllib.request.urlopen(f"{base}/accounts/login/") as response:  # noqa: S310
+    with urllib.request.urlopen(f"{base}/accounts/login/") as response:
         assert response.headers["Server"].startswith("gunicorn")
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
         assert response.headers["X-Frame-Options"] == "DENY"
@@ -58,18 +67,18 @@ def test_serves_with_gunicorn_and_security_headers(server):
     assert (data_dir / "secret_key").exists() and oct((data_dir / "secret_key").stat().st_mode)[-3:] == "600"
     css = re.search(r'href="(/static/vendor/pico-2\.1\.1/pico\.min\.[0-9a-f]{12}\.css)"', html)
     assert css, "static files are served under hashed names"
-    with urllib.request.urlopen(base + css.group(1)) as response:  # noqa: S310
+    with urllib.request.urlopen(base + css.group(1)) as response:
         assert "max-age=315360000" in response.headers["Cache-Control"]
-    with urllib.request.urlopen(f"{base}/api/v1/docs") as response:  # noqa: S310
+    with urllib.request.urlopen(f"{base}/api/v1/docs") as response:
         docs = response.read().decode()
     bundle = re.search(r'src="(/static/ninja/swagger-ui-bundle\.[0-9a-f]{12}\.js)"', docs)
-    assert bundle and urllib.request.urlopen(base + bundle.group(1)).status == 200  # noqa: S310
+    assert bundle and urllib.request.urlopen(base + bundle.group(1)).status == 200
 
 
 def test_debug_is_off(server):
     base, _ = server
     try:
-        urllib.request.urlopen(f"{base}/no-such-page")  # noqa: S310
+        urllib.request.urlopen(f"{base}/no-such-page")
     except urllib.error.HTTPError as error:
         body = error.read().decode()
         assert error.code == 404 and "Traceback" not in body and "URLconf" not in body

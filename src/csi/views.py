@@ -22,7 +22,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_error(status, message)
-    return render(request, "errors/error.html", {"status": status, "title": title, "message": message}, status=status)
+    return render(
+        request, "errors/error.html", {"status": status, "title": title, "message": message}, status=status
+    )
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -30,7 +32,9 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    message = str(exception) if exception and str(exception) else "You do not have permission to see this page."
+    message = (
+        str(exception) if exception and str(exception) else "You do not have permission to see this page."
+    )
     return _error(request, 403, "Not allowed", message)
 
 
@@ -40,8 +44,15 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     request_id = getattr(request, "request_id", "-")
-    return _error(request, 500, "Server error", f"Something went wrong on the server. Quote request id {request_id}.")
+    return _error(
+        request, 500, "Server error", f"Something went wrong on the server. Quote request id {request_id}."
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return _error(request, 403, "Form expired", "The form was stale or came from another site. Reload the page and try again.")
+    return _error(
+        request,
+        403,
+        "Form expired",
+        "The form was stale or came from another site. Reload the page and try again.",
+    )

@@ -55,7 +55,9 @@ def test_pages_fit_the_screen(page, width):
     sign_in(page, login.username, login.password)
     for url in ["/", "/accounts/profile/", "/admin/users/", "/admin/audit/"]:
         page.goto(url)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0, f"{url} overflows by {overflow}px at {width}px"
         expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 

@@ -1,6 +1,7 @@
 """API endpoints for the signed-in user, users, roles and tokens."""
 
 from datetime import timedelta
+from typing import cast
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -9,6 +10,7 @@ from ninja.pagination import paginate
 
 from csi.accounts import selectors, services
 from csi.accounts.choices import ROLE_DESCRIPTIONS, Role
+from csi.accounts.models import User
 from csi.accounts.schemas import (
     MeOut,
     RoleOut,
@@ -31,7 +33,7 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Error
 @router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The signed-in user")
 def me(request: HttpRequest):
     """Who the request is authenticated as, with their roles."""
-    return selectors.user_get(actor=request.user, user_id=request.user.pk)
+    return selectors.user_get(actor=request.user, user_id=cast(int, request.user.pk))
 
 
 @router.get("/roles", response={200: list[RoleOut], 401: ErrorOut}, summary="List roles")
@@ -95,9 +97,8 @@ def token_list(request: HttpRequest):
 def token_create(request: HttpRequest, payload: TokenIn):
     """Create a token for the signed-in user. The secret is in this response only."""
     expires_at = timezone.now() + timedelta(days=payload.expires_days) if payload.expires_days else None
-    token, secret = services.token_create(
-        actor=request.user, user=request.user, name=payload.name, expires_at=expires_at
-    )
+    user = cast(User, request.user)
+    token, secret = services.token_create(actor=user, user=user, name=payload.name, expires_at=expires_at)
     token.token = secret  # type: ignore[attr-defined]
     return Status(201, token)
 

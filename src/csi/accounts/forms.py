@@ -60,7 +60,11 @@ class SetPasswordForm(forms.Form):
 class TokenCreateForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What will use it, e.g. 'monitoring import job'.")
     expires_days = forms.IntegerField(
-        required=False, min_value=1, max_value=3650, label="Expires after (days)", help_text="Empty: never expires."
+        required=False,
+        min_value=1,
+        max_value=3650,
+        label="Expires after (days)",
+        help_text="Empty: never expires.",
     )
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 class User(AbstractUser):
     """A person who signs in. Roles are Django groups named after `accounts.choices.Role`."""
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         ordering = ["username"]
         swappable = "AUTH_USER_MODEL"
 

@@ -81,4 +81,6 @@ class TokenCreatedOut(TokenOut):
 
 class TokenIn(Schema):
     name: str = Field(min_length=1, max_length=100)
-    expires_days: int | None = Field(None, ge=1, le=3650, description="Days until the token expires; none: never")
+    expires_days: int | None = Field(
+        None, ge=1, le=3650, description="Days until the token expires; none: never"
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -29,6 +29,7 @@ from csi.accounts.forms import (
     UserEditForm,
     role_descriptions,
 )
+from csi.accounts.http import AuthenticatedRequest
 from csi.accounts.models import ApiToken, User
 from csi.core.errors import ConflictError
 from csi.core.forms import add_service_errors
@@ -40,11 +41,15 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """What django-axes answers once a username and address have failed too often."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     message = f"Too many failed sign-ins for this account from your address. Try again in {minutes} minutes."
-    return render(request, "accounts/login.html", {"form": LoginForm(request), "lockout": message}, status=429)
+    return render(
+        request, "accounts/login.html", {"form": LoginForm(request), "lockout": message}, status=429
+    )
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -52,16 +57,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:profile")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        services.user_set_password(
-            actor=self.request.user, user=self.request.user, password=form.cleaned_data["new_password1"]
-        )
-        update_session_auth_hash(self.request, self.request.user)
+        user = cast(User, self.request.user)
+        services.user_set_password(actor=user, user=user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, user)
         messages.success(self.request, "Your password was changed.")
         return redirect(self.success_url)
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     """The user's details, roles and API tokens; a new token's secret is shown here once."""
     new_secret = None
     form = TokenCreateForm()
@@ -84,7 +88,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         "tokens": selectors.token_list(actor=request.user),
         "token_form": form,
         "new_secret": new_secret,
-        "roles": [(key, label, text) for key, label, text in role_descriptions() if key in request.user.role_names],
+        "roles": [
+            (key, label, text) for key, label, text in role_descriptions() if key in request.user.role_names
+        ],
     }
     status = 422 if form.errors else 200
     return render(request, "accounts/profile.html", context, status=status)
@@ -92,7 +98,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
     try:
         token = selectors.token_get(actor=request.user, token_id=token_id)
     except ApiToken.DoesNotExist as exc:
@@ -112,7 +118,7 @@ def _require_admin(request: HttpRequest) -> None:
 
 
 @login_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedRequest) -> HttpResponse:
     """All users, searchable and filterable by role. Administrators only."""
     _require_admin(request)
     search = request.GET.get("q", "").strip()[:150]
@@ -132,12 +138,16 @@ def user_list(request: HttpRequest) -> HttpResponse:
         "role_choices": [(r.value, r.label) for r in Role],
         "without_role": selectors.users_without_role(actor=request.user).count(),
     }
-    template = "accounts/_user_table.html" if request.htmx and request.htmx.target == "user-table" else "accounts/user_list.html"
+    template = (
+        "accounts/_user_table.html"
+        if request.htmx and request.htmx.target == "user-table"
+        else "accounts/user_list.html"
+    )
     return render(request, template, context)
 
 
 @login_required
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedRequest) -> HttpResponse:
     _require_admin(request)
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -149,11 +159,13 @@ def user_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"User {user.username} was created.")
             return redirect("accounts:user_edit", user_id=user.pk)
     status = 422 if form.errors else 200
-    return render(request, "accounts/user_form.html", {"form": form, "roles": role_descriptions()}, status=status)
+    return render(
+        request, "accounts/user_form.html", {"form": form, "roles": role_descriptions()}, status=status
+    )
 
 
 @login_required
-def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_edit(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     """Edit a user's details, roles and password, and see or revoke their tokens."""
     _require_admin(request)
     try:
@@ -173,7 +185,9 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         password_form = SetPasswordForm(request.POST)
         if password_form.is_valid():
             try:
-                services.user_set_password(actor=request.user, user=user, password=password_form.cleaned_data["new_password"])
+                services.user_set_password(
+                    actor=request.user, user=user, password=password_form.cleaned_data["new_password"]
+                )
             except ValidationError as exc:
                 password_form.add_error("new_password", exc.messages)
             else:

@@ -64,7 +64,9 @@ def _ninja_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 def _django_fields(exc: DjangoValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
-        return {("__all__" if k == "__all__" else k): [str(m) for m in v] for k, v in exc.message_dict.items()}
+        return {
+            ("__all__" if k == "__all__" else k): [str(m) for m in v] for k, v in exc.message_dict.items()
+        }
     return {"__all__": [str(m) for m in exc.messages]}
 
 
@@ -88,7 +90,11 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        message = exc.message if exc.message != "Unauthorized" else "Sign in, or send 'Authorization: Bearer <token>'."
+        message = (
+            exc.message
+            if exc.message != "Unauthorized"
+            else "Sign in, or send 'Authorization: Bearer <token>'."
+        )
         response = respond(request, 401, message)
         response["WWW-Authenticate"] = 'Bearer realm="csi"'
         return response

@@ -26,7 +26,9 @@ class RejectUnstorableTextMiddleware:
         if request.path.startswith("/api/"):
             for key, values in request.GET.lists():
                 if _bad_text(key) or any(_bad_text(v) for v in values):
-                    return json_error(400, f"The query parameter '{key[:50]}' contains a NUL or invalid character.")
+                    return json_error(
+                        400, f"The query parameter '{key[:50]}' contains a NUL or invalid character."
+                    )
             if request.method in {"POST", "PUT", "PATCH"}:
                 body = request.body
                 if b"\x00" in body or _BAD_JSON_ESCAPE.search(body):

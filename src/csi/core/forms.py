@@ -29,7 +29,9 @@ class AuditFilterForm(forms.Form):
     since_date = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until_date = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, actors: list[tuple[int, str]], object_types: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actors: list[tuple[int, str]], object_types: list[str], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["actor"].choices = [("", "Anyone"), *actors]  # type: ignore[attr-defined]
         self.fields["object_type"].choices = [("", "Any type"), *[(t, t) for t in object_types]]  # type: ignore[attr-defined]

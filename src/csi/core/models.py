@@ -57,7 +57,9 @@ class ScheduledRun(models.Model):
 
     class Meta:
         ordering = ["-slot_at"]
-        constraints = [models.UniqueConstraint(fields=["job", "slot_at"], name="core_scheduledrun_unique_slot")]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "slot_at"], name="core_scheduledrun_unique_slot")
+        ]
 
     def __str__(self) -> str:
         return f"{self.job} @ {self.slot_at:%Y-%m-%d %H:%M}"

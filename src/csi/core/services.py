@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
@@ -56,7 +56,7 @@ def audit_record(
     if isinstance(actor, SystemActor):
         user, label = None, actor.label
     elif actor is not None and actor.is_authenticated:
-        user, label = actor, actor.get_username()
+        user, label = cast(Any, actor), actor.get_username()
     else:
         user, label = None, ""
     event = AuditEvent(

@@ -11,7 +11,11 @@ from django.test import Client
 def _call(client: Client, method: str, url: str, data: Any) -> Any:
     if method == "get":
         return client.get(url, data or {})
-    return getattr(client, method)(url, data=data, content_type="application/json") if data is not None else getattr(client, method)(url)
+    return (
+        getattr(client, method)(url, data=data, content_type="application/json")
+        if data is not None
+        else getattr(client, method)(url)
+    )
 
 
 def assert_page_access(
@@ -70,8 +74,12 @@ def assert_api_access(
     hidden), a permitted token one of `ok`; errors in the one error shape. Returns the permitted response."""
     assert_error_shape(_call(Client(), method, url, data), 401, "not_authenticated")
     denied = _call(Client(headers={"Authorization": f"Bearer {forbidden_token}"}), method, url, data)
-    assert denied.status_code in (403, 404), f"token without permission {method.upper()} {url}: {denied.status_code}"
+    assert denied.status_code in (403, 404), (
+        f"token without permission {method.upper()} {url}: {denied.status_code}"
+    )
     assert_error_shape(denied, denied.status_code)
     allowed = _call(Client(headers={"Authorization": f"Bearer {permitted_token}"}), method, url, data)
-    assert allowed.status_code in ok, f"permitted {method.upper()} {url}: {allowed.status_code} {allowed.content[:300]!r}"
+    assert allowed.status_code in ok, (
+        f"permitted {method.upper()} {url}: {allowed.status_code} {allowed.content[:300]!r}"
+    )
     return allowed

@@ -5,16 +5,17 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from csi.core import selectors
 from csi.core.forms import AuditFilterForm
+from csi.core.http import HtmxHttpRequest
 from csi.core.models import AuditEvent
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: HtmxHttpRequest) -> HttpResponse:
     """The audit trail with filters (actor, object type, date range). Administrators only."""
     if not request.user.has_perm("core.view_auditevent"):
         raise PermissionDenied
@@ -24,7 +25,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         .values_list("actor_id", "actor_label")
         .distinct()
     )
-    form = AuditFilterForm(request.GET or None, actors=actors, object_types=selectors.audit_object_types(actor=request.user))
+    form = AuditFilterForm(
+        request.GET or None, actors=actors, object_types=selectors.audit_object_types(actor=request.user)
+    )
     filters = {}
     if form.is_bound and form.is_valid():
         filters = {

@@ -47,7 +47,9 @@ def test_revoked_and_expired_tokens_get_401(make_user):
 
     from django.utils import timezone
 
-    token2, secret2 = services.token_create(actor=user, user=user, name="t2", expires_at=timezone.now() + timedelta(days=1))
+    token2, secret2 = services.token_create(
+        actor=user, user=user, name="t2", expires_at=timezone.now() + timedelta(days=1)
+    )
     ApiToken.objects.filter(pk=token2.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     assert_error_shape(Client(headers={"Authorization": f"Bearer {secret2}"}).get("/api/v1/me"), 401)
 
@@ -70,7 +72,9 @@ def test_session_writes_need_csrf(make_user):
     assert not ApiToken.objects.exists()
     client.get("/accounts/profile/")  # sets the csrftoken cookie
     csrf = client.cookies["csrftoken"].value
-    response = client.post("/api/v1/tokens", {"name": "x"}, content_type="application/json", headers={"X-CSRFToken": csrf})
+    response = client.post(
+        "/api/v1/tokens", {"name": "x"}, content_type="application/json", headers={"X-CSRFToken": csrf}
+    )
     assert response.status_code == 201
 
 
@@ -78,18 +82,30 @@ def test_user_endpoints_permission_matrix(make_user, administrator, token_for):
     viewer = make_user(roles=["viewer"])
     forbidden, permitted = token_for(viewer), token_for(administrator)
     assert_api_access("/api/v1/users", forbidden_token=forbidden, permitted_token=permitted)
-    assert_api_access(f"/api/v1/users/{administrator.pk}", forbidden_token=forbidden, permitted_token=permitted)
     assert_api_access(
-        "/api/v1/users", method="post", data={"username": "new.one", "roles": ["viewer"]},
-        forbidden_token=forbidden, permitted_token=permitted, ok=(201,),
+        f"/api/v1/users/{administrator.pk}", forbidden_token=forbidden, permitted_token=permitted
     )
     assert_api_access(
-        f"/api/v1/users/{viewer.pk}", method="patch", data={"first_name": "Vee"},
-        forbidden_token=forbidden, permitted_token=permitted,
+        "/api/v1/users",
+        method="post",
+        data={"username": "new.one", "roles": ["viewer"]},
+        forbidden_token=forbidden,
+        permitted_token=permitted,
+        ok=(201,),
     )
     assert_api_access(
-        f"/api/v1/users/{viewer.pk}/roles", method="put", data={"roles": ["contributor"]},
-        forbidden_token=forbidden, permitted_token=permitted,
+        f"/api/v1/users/{viewer.pk}",
+        method="patch",
+        data={"first_name": "Vee"},
+        forbidden_token=forbidden,
+        permitted_token=permitted,
+    )
+    assert_api_access(
+        f"/api/v1/users/{viewer.pk}/roles",
+        method="put",
+        data={"roles": ["contributor"]},
+        forbidden_token=forbidden,
+        permitted_token=permitted,
     )
     assert_api_access("/api/v1/audit-events", forbidden_token=forbidden, permitted_token=permitted)
     viewer.refresh_from_db()
@@ -99,15 +115,31 @@ def test_user_endpoints_permission_matrix(make_user, administrator, token_for):
 def test_create_user_validation_and_conflict(administrator, api):
     client = api(administrator)
     before = (User.objects.count(), AuditEvent.objects.count())
-    error = assert_error_shape(client.post("/api/v1/users", {"username": "has space"}, content_type="application/json"), 422)
+    error = assert_error_shape(
+        client.post("/api/v1/users", {"username": "has space"}, content_type="application/json"), 422
+    )
     assert "username" in error["fields"]
-    error = assert_error_shape(client.post("/api/v1/users", {"username": "ok", "email": "nope"}, content_type="application/json"), 422)
+    error = assert_error_shape(
+        client.post("/api/v1/users", {"username": "ok", "email": "nope"}, content_type="application/json"),
+        422,
+    )
     assert "email" in error["fields"]
-    error = assert_error_shape(client.post("/api/v1/users", {"username": "ok", "roles": ["king"]}, content_type="application/json"), 422)
+    error = assert_error_shape(
+        client.post("/api/v1/users", {"username": "ok", "roles": ["king"]}, content_type="application/json"),
+        422,
+    )
     assert "roles.0" in error["fields"]
-    assert_error_shape(client.post("/api/v1/users", {"username": administrator.username}, content_type="application/json"), 409, "conflict")
-    assert_error_shape(client.post("/api/v1/users", "{not json", content_type="application/json"), 400, "bad_request")
-    assert_error_shape(client.post("/api/v1/users", {"username": "nul\u0000"}, content_type="application/json"), 400)
+    assert_error_shape(
+        client.post("/api/v1/users", {"username": administrator.username}, content_type="application/json"),
+        409,
+        "conflict",
+    )
+    assert_error_shape(
+        client.post("/api/v1/users", "{not json", content_type="application/json"), 400, "bad_request"
+    )
+    assert_error_shape(
+        client.post("/api/v1/users", {"username": "nul\u0000"}, content_type="application/json"), 400
+    )
     assert_error_shape(client.get("/api/v1/users", {"search": "a\x00b"}), 400)
     assert_error_shape(client.get(f"/api/v1/users/{2**70}"), 422)
     assert_error_shape(client.get("/api/v1/users/999999"), 404, "not_found")
@@ -118,11 +150,16 @@ def test_create_user_validation_and_conflict(administrator, api):
 def test_tokens_over_the_api(make_user, api):
     user, other = make_user(), make_user()
     client = api(user)
-    created = client.post("/api/v1/tokens", {"name": "ci job", "expires_days": 30}, content_type="application/json")
+    created = client.post(
+        "/api/v1/tokens", {"name": "ci job", "expires_days": 30}, content_type="application/json"
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["token"].startswith("csi_") and body["status"] == "active" and body["expires_at"]
-    assert Client(headers={"Authorization": f"Bearer {body['token']}"}).get("/api/v1/me").json()["username"] == user.username
+    assert (
+        Client(headers={"Authorization": f"Bearer {body['token']}"}).get("/api/v1/me").json()["username"]
+        == user.username
+    )
     listed = client.get("/api/v1/tokens").json()
     assert listed["count"] == 2 and all("token" not in item for item in listed["items"])
     other_token, _ = services.token_create(actor=other, user=other, name="theirs")
@@ -130,7 +167,9 @@ def test_tokens_over_the_api(make_user, api):
     revoked = client.post(f"/api/v1/tokens/{body['id']}/revoke")
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
     assert_error_shape(client.post("/api/v1/tokens", {"name": ""}, content_type="application/json"), 422)
-    assert_error_shape(client.post("/api/v1/tokens", {"name": "x", "expires_days": 0}, content_type="application/json"), 422)
+    assert_error_shape(
+        client.post("/api/v1/tokens", {"name": "x", "expires_days": 0}, content_type="application/json"), 422
+    )
 
 
 def test_user_list_pagination_filters_and_query_budget(administrator, make_user, api):
@@ -166,7 +205,10 @@ def test_openapi_document_is_31_and_docs_are_offline():
 def test_request_id_is_echoed_and_recorded(administrator, api):
     client = api(administrator)
     response = client.post(
-        "/api/v1/users", {"username": "traced"}, content_type="application/json", headers={"X-Request-ID": "req-123"}
+        "/api/v1/users",
+        {"username": "traced"},
+        content_type="application/json",
+        headers={"X-Request-ID": "req-123"},
     )
     assert response.status_code == 201 and response["X-Request-ID"] == "req-123"
     assert AuditEvent.objects.get(verb="create", object_repr="traced").request_id == "req-123"

@@ -14,7 +14,10 @@ pytestmark = pytest.mark.django_db
 
 def test_user_create_gives_roles_and_audits(administrator):
     user = services.user_create(
-        actor=administrator, username="owner1", password="a-long-passphrase-9", roles=["service-owner", "contributor"]
+        actor=administrator,
+        username="owner1",
+        password="a-long-passphrase-9",
+        roles=["service-owner", "contributor"],
     )
     assert user.role_names == ["contributor", "service-owner"]
     assert user.check_password("a-long-passphrase-9")
@@ -128,7 +131,9 @@ def test_token_rules(make_user, administrator):
     with pytest.raises(ValidationError):
         services.token_create(actor=alice, user=alice, name="   ")
     with pytest.raises(ValidationError):
-        services.token_create(actor=alice, user=alice, name="past", expires_at=timezone.now() - timedelta(days=1))
+        services.token_create(
+            actor=alice, user=alice, name="past", expires_at=timezone.now() - timedelta(days=1)
+        )
     services.token_revoke(actor=administrator, token=token)
     assert ApiToken.objects.get(pk=token.pk).status == "revoked"
     assert AuditEvent.objects.filter(verb="revoke", object_type="accounts.apitoken").count() == 1

@@ -99,15 +99,25 @@ def test_admin_creates_and_edits_user(administrator):
     client.force_login(administrator)
     response = client.post(
         "/admin/users/new/",
-        {"username": "new.owner", "email": "n@example.test", "password": "long-enough-pass-7", "roles": ["service-owner"]},
+        {
+            "username": "new.owner",
+            "email": "n@example.test",
+            "password": "long-enough-pass-7",
+            "roles": ["service-owner"],
+        },
     )
     user = User.objects.get(username="new.owner")
     assert response.status_code == 302 and response["Location"] == f"/admin/users/{user.pk}/"
     assert user.role_names == ["service-owner"]
     response = client.post(
         f"/admin/users/{user.pk}/",
-        {"email": "n2@example.test", "first_name": "New", "last_name": "Owner", "is_active": "on",
-         "roles": ["service-owner", "process-owner"]},
+        {
+            "email": "n2@example.test",
+            "first_name": "New",
+            "last_name": "Owner",
+            "is_active": "on",
+            "roles": ["service-owner", "process-owner"],
+        },
     )
     assert response.status_code == 302
     user.refresh_from_db()
@@ -116,7 +126,11 @@ def test_admin_creates_and_edits_user(administrator):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("another-long-pass-8")
-    verbs = list(AuditEvent.objects.filter(object_id=str(user.pk), object_type="accounts.user").values_list("verb", flat=True))
+    verbs = list(
+        AuditEvent.objects.filter(object_id=str(user.pk), object_type="accounts.user").values_list(
+            "verb", flat=True
+        )
+    )
     assert sorted(verbs) == ["create", "set_password", "set_roles", "update"]
 
 
@@ -129,7 +143,9 @@ def test_admin_form_errors_leave_data_unchanged(administrator, make_user):
     response = client.post("/admin/users/new/", {"username": "weak", "password": "123"})
     assert response.status_code == 422
     assert User.objects.count() == count
-    response = client.post(f"/admin/users/{administrator.pk}/", {"email": "", "roles": ["viewer"], "is_active": "on"})
+    response = client.post(
+        f"/admin/users/{administrator.pk}/", {"email": "", "roles": ["viewer"], "is_active": "on"}
+    )
     assert response.status_code == 422 and "administrator role from yourself" in response.content.decode()
     assert User.objects.get(pk=administrator.pk).role_names == ["administrator"]
 
@@ -143,7 +159,9 @@ def test_user_list_search_and_role_filter(administrator, make_user):
     assert "zed.owner" in html and "no.role" not in html
     html = client.get("/admin/users/", {"role": "none"}).content.decode()
     assert "no.role" in html and "zed.owner" not in html
-    partial = client.get("/admin/users/", {"q": "zed"}, headers={"HX-Request": "true", "HX-Target": "user-table"})
+    partial = client.get(
+        "/admin/users/", {"q": "zed"}, headers={"HX-Request": "true", "HX-Target": "user-table"}
+    )
     assert "<html" not in partial.content.decode() and "zed.owner" in partial.content.decode()
 
 

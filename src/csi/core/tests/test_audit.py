@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_audit_record_names_object_actor_and_values(administrator):
-    event = audit_record(actor=administrator, verb="update", obj=administrator, before={"a": 1}, after={"a": 2, "b": 3})
+    event = audit_record(
+        actor=administrator, verb="update", obj=administrator, before={"a": 1}, after={"a": 2, "b": 3}
+    )
     assert event.object_type == "accounts.user" and event.object_id == str(administrator.pk)
     assert event.actor == administrator and event.actor_label == administrator.username
     assert event.changes == [("a", 1, 2), ("b", None, 3)]
@@ -47,7 +49,9 @@ def test_audit_api_filters(administrator, make_user, api):
     assert client.get("/api/v1/audit-events", {"actor_id": other.pk}).json()["count"] == 1
     assert client.get("/api/v1/audit-events", {"object_type": "catalog.service"}).json()["count"] == 1
     today = timezone.localdate()
-    recent = client.get("/api/v1/audit-events", {"since_date": (today - timedelta(days=1)).isoformat()}).json()
+    recent = client.get(
+        "/api/v1/audit-events", {"since_date": (today - timedelta(days=1)).isoformat()}
+    ).json()
     recent_types = {e["object_type"] for e in recent["items"]}
     assert "accounts.user" in recent_types and "catalog.service" not in recent_types
     old = client.get("/api/v1/audit-events", {"until_date": (today - timedelta(days=5)).isoformat()}).json()

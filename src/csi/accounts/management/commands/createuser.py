@@ -25,10 +25,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username", help="The sign-in name (letters, digits and @ . + - _).")
         parser.add_argument(
-            "--role", action="append", required=True, choices=Role.values, metavar="ROLE",
+            "--role",
+            action="append",
+            required=True,
+            choices=Role.values,
+            metavar="ROLE",
             help="A role to give; repeat for several. One of: " + ", ".join(Role.values),
         )
-        parser.add_argument("--password", help="The password (prefer the prompt: arguments show in process lists).")
+        parser.add_argument(
+            "--password", help="The password (prefer the prompt: arguments show in process lists)."
+        )
         parser.add_argument("--email", default="", help="Email address.")
         parser.add_argument("--first-name", default="", help="Given name.")
         parser.add_argument("--last-name", default="", help="Family name.")
@@ -52,6 +58,12 @@ class Command(BaseCommand):
         except ConflictError as exc:
             raise CommandError(exc.message) from exc
         except ValidationError as exc:
-            details = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()) if hasattr(exc, "error_dict") else " ".join(exc.messages)
+            details = (
+                "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+                if hasattr(exc, "error_dict")
+                else " ".join(exc.messages)
+            )
             raise CommandError(f"The user was not created. {details}") from exc
-        self.stdout.write(f"Created user {user.username} (id {user.pk}) with role(s): {', '.join(user.role_names)}")
+        self.stdout.write(
+            f"Created user {user.username} (id {user.pk}) with role(s): {', '.join(user.role_names)}"
+        )

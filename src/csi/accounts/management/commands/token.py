@@ -23,7 +23,9 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="Create a token for a user and print its secret once.")
         create.add_argument("username", help="Whose token it is.")
         create.add_argument("--name", default="cli", help="What uses the token (default: cli).")
-        create.add_argument("--expires-days", type=int, default=None, help="Days until it expires (default: never).")
+        create.add_argument(
+            "--expires-days", type=int, default=None, help="Days until it expires (default: never)."
+        )
         revoke = sub.add_parser("revoke", help="Revoke a token by its id (see `csi token list`).")
         revoke.add_argument("id", type=int, help="The token's id.")
         listing = sub.add_parser("list", help="List tokens (never their secrets).")
@@ -48,16 +50,25 @@ class Command(BaseCommand):
             if options["username"]:
                 tokens = tokens.filter(user__username=options["username"])
             rows = [
-                {"id": t.pk, "user": t.user.username, "name": t.name, "prefix": t.prefix, "status": t.status,
-                 "created_at": t.created_at.isoformat(), "expires_at": t.expires_at.isoformat() if t.expires_at else None,
-                 "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None}
+                {
+                    "id": t.pk,
+                    "user": t.user.username,
+                    "name": t.name,
+                    "prefix": t.prefix,
+                    "status": t.status,
+                    "created_at": t.created_at.isoformat(),
+                    "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+                    "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                }
                 for t in tokens
             ]
             if options["json"]:
                 self.stdout.write(json.dumps(rows, indent=2))
             else:
                 for r in rows:
-                    self.stdout.write(f"{r['id']:>5}  {r['user']:<20} {r['name']:<24} {r['prefix']}…  {r['status']}")
+                    self.stdout.write(
+                        f"{r['id']:>5}  {r['user']:<20} {r['name']:<24} {r['prefix']}…  {r['status']}"
+                    )
 
     def _create(self, actor: SystemActor, options: dict[str, Any]) -> None:
         try:
@@ -69,10 +80,14 @@ class Command(BaseCommand):
             raise CommandError("--expires-days must be between 1 and 3650.")
         try:
             token, secret = services.token_create(
-                actor=actor, user=user, name=options["name"],
+                actor=actor,
+                user=user,
+                name=options["name"],
                 expires_at=timezone.now() + timedelta(days=days) if days else None,
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        self.stderr.write(f"Created token {token.pk} ({token.name}) for {user.username}. It is shown only now:")
+        self.stderr.write(
+            f"Created token {token.pk} ({token.name}) for {user.username}. It is shown only now:"
+        )
         self.stdout.write(secret)

@@ -18,16 +18,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--bind", default=os.environ.get("CSI_BIND", "127.0.0.1:8000"),
+            "--bind",
+            default=os.environ.get("CSI_BIND", "127.0.0.1:8000"),
             help="Address and port to listen on (default: 127.0.0.1:8000, or $CSI_BIND).",
         )
         parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("CSI_WORKERS", "2")),
+            "--workers",
+            type=int,
+            default=int(os.environ.get("CSI_WORKERS", "2")),
             help="Worker processes (default: 2, or $CSI_WORKERS).",
         )
         parser.add_argument("--threads", type=int, default=4, help="Threads per worker (default: 4).")
-        parser.add_argument("--timeout", type=int, default=60, help="Seconds before a stuck request is killed.")
-        parser.add_argument("--skip-collectstatic", action="store_true", help="Serve the static files collected before.")
+        parser.add_argument(
+            "--timeout", type=int, default=60, help="Seconds before a stuck request is killed."
+        )
+        parser.add_argument(
+            "--skip-collectstatic", action="store_true", help="Serve the static files collected before."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["workers"] < 1 or options["threads"] < 1:
@@ -44,14 +51,25 @@ class Command(BaseCommand):
         self.stdout.write(f"CSI Workbench is serving on http://{bind} (Ctrl+C to stop)", ending="\n")
         self.stdout.flush()
         argv = [
-            sys.executable, "-m", "gunicorn", "csi.wsgi:application",
-            "--bind", bind,
-            "--workers", str(options["workers"]),
-            "--threads", str(options["threads"]),
-            "--worker-class", "gthread",
-            "--timeout", str(options["timeout"]),
-            "--graceful-timeout", "10",
-            "--access-logfile", "-",
-            "--forwarded-allow-ips", os.environ.get("CSI_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "csi.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--worker-class",
+            "gthread",
+            "--timeout",
+            str(options["timeout"]),
+            "--graceful-timeout",
+            "10",
+            "--access-logfile",
+            "-",
+            "--forwarded-allow-ips",
+            os.environ.get("CSI_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
         os.execve(sys.executable, argv, env)  # noqa: S606 - replaces this process with gunicorn

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import CommandParser
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
@@ -31,9 +31,11 @@ class Command(DbWorkerCommand):
         "With --batch: enqueue due jobs, run everything outstanding, then exit."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
-        parser.add_argument("--no-scheduler", action="store_true", help="Only run tasks; do not enqueue scheduled jobs.")
+        parser.add_argument(
+            "--no-scheduler", action="store_true", help="Only run tasks; do not enqueue scheduled jobs."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         no_scheduler = options.pop("no_scheduler")
@@ -45,6 +47,8 @@ class Command(DbWorkerCommand):
                     self.stdout.write(f"Enqueued scheduled job {name}")
             else:
                 stop = threading.Event()
-                threading.Thread(target=_scheduler_loop, args=(stop,), daemon=True, name="csi-scheduler").start()
+                threading.Thread(
+                    target=_scheduler_loop, args=(stop,), daemon=True, name="csi-scheduler"
+                ).start()
                 time.sleep(0)  # let the scheduler enqueue what is due before the first poll
         super().handle(*args, **options)
