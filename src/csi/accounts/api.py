@@ -23,20 +23,20 @@ from csi.accounts.schemas import (
     UserOut,
     UserPatch,
 )
-from csi.api.errors import ErrorOut
+from csi.api.errors import ERROR_RESPONSES, ErrorOut
 from csi.api.pagination import MAX_ID, Pagination
 
 router = Router(tags=["accounts"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = ERROR_RESPONSES
 
 
-@router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The signed-in user")
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="The signed-in user")
 def me(request: HttpRequest):
     """Who the request is authenticated as, with their roles."""
     return selectors.user_get(actor=request.user, user_id=cast(int, request.user.pk))
 
 
-@router.get("/roles", response={200: list[RoleOut], 401: ErrorOut}, summary="List roles")
+@router.get("/roles", response={200: list[RoleOut], **ERRORS}, summary="List roles")
 def roles(request: HttpRequest):
     """The roles a user can hold, and what each may do."""
     return [{"key": r.value, "label": r.label, "description": ROLE_DESCRIPTIONS[r]} for r in Role]

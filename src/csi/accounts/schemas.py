@@ -3,8 +3,10 @@
 from datetime import datetime
 
 from ninja import Field, Schema
+from pydantic import StrictBool, StrictInt
 
 from csi.accounts.choices import Role
+from csi.api.schemas import InSchema
 
 USERNAME_PATTERN = r"^[\w.@+-]+$"
 
@@ -39,23 +41,23 @@ class MeOut(UserOut):
         return obj.has_perm("accounts.manage_users")
 
 
-class UserIn(Schema):
+class UserIn(InSchema):
     username: str = Field(min_length=1, max_length=150, pattern=USERNAME_PATTERN)
     email: str = Field("", max_length=254)
     first_name: str = Field("", max_length=150)
     last_name: str = Field("", max_length=150)
-    password: str | None = Field(None, min_length=1, max_length=128)
+    password: str | None = Field(None, min_length=8, max_length=128)
     roles: list[Role] = Field(default_factory=list, max_length=len(Role))
 
 
-class UserPatch(Schema):
+class UserPatch(InSchema):
     email: str | None = Field(None, max_length=254)
     first_name: str | None = Field(None, max_length=150)
     last_name: str | None = Field(None, max_length=150)
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
-class RolesIn(Schema):
+class RolesIn(InSchema):
     roles: list[Role] = Field(max_length=len(Role))
 
 
@@ -79,8 +81,8 @@ class TokenCreatedOut(TokenOut):
     token: str = Field(description="The secret. It is shown only in this response; store it now.")
 
 
-class TokenIn(Schema):
+class TokenIn(InSchema):
     name: str = Field(min_length=1, max_length=100)
-    expires_days: int | None = Field(
+    expires_days: StrictInt | None = Field(
         None, ge=1, le=3650, description="Days until the token expires; none: never"
     )

@@ -107,7 +107,7 @@ def user_update(
         user.last_name = last_name
     if is_active is not None:
         if not is_active and user.pk == getattr(actor, "pk", None):
-            raise ValidationError({"is_active": "You cannot deactivate your own account."})
+            raise ConflictError("You cannot deactivate your own account.", field="is_active")
         user.is_active = is_active
     user.full_clean(exclude=["password"])
     user.save()
@@ -128,7 +128,7 @@ def user_set_roles(*, actor: Any, user: User, roles: Iterable[str]) -> User:
         and Role.ADMINISTRATOR not in role_names
         and not user.is_superuser
     ):
-        raise ValidationError({"roles": "You cannot remove the administrator role from yourself."})
+        raise ConflictError("You cannot remove the administrator role from yourself.", field="roles")
     before = _user_state(user)
     roles_ensure()
     user.groups.set(Group.objects.filter(name__in=role_names))

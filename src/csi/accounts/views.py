@@ -208,7 +208,7 @@ def user_edit(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
                         is_active=data["is_active"],
                     )
                     services.user_set_roles(actor=request.user, user=user, roles=data["roles"])
-            except ValidationError as exc:
+            except (ValidationError, ConflictError) as exc:
                 user.refresh_from_db()
                 add_service_errors(form, exc)
             else:

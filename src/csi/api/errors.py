@@ -42,6 +42,17 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
+# The error statuses every authenticated operation may answer, for its OpenAPI `responses`.
+ERROR_RESPONSES: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
 def error_payload(status: int, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
     return {"error": {"code": CODES.get(status, "error"), "message": message, "fields": fields or {}}}
 

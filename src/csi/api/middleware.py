@@ -2,35 +2,54 @@
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
 from csi.api.errors import json_error
 
-# NUL is refused by PostgreSQL in text and lone UTF-16 surrogates cannot be encoded: neither is ever
-# meaningful in this product's data, so the API answers 400 instead of failing in the driver.
-_BAD_JSON_ESCAPE = re.compile(rb"\\u(0000|d[89a-f][0-9a-f]{2})", re.IGNORECASE)
+
+def _storable(text: str) -> bool:
+    """PostgreSQL refuses NUL in text, and a lone UTF-16 surrogate cannot be encoded at all."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
-def _bad_text(value: str) -> bool:
-    return "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+def _all_storable(value: Any) -> bool:
+    if isinstance(value, str):
+        return _storable(value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _all_storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_all_storable(v) for v in value)
+    return True
 
 
 class RejectUnstorableTextMiddleware:
+    """Answers 400 for /api/ requests whose query or JSON body holds text that cannot be stored, instead
+    of letting the database driver fail with a 500."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/"):
             for key, values in request.GET.lists():
-                if _bad_text(key) or any(_bad_text(v) for v in values):
-                    return json_error(
-                        400, f"The query parameter '{key[:50]}' contains a NUL or invalid character."
-                    )
-            if request.method in {"POST", "PUT", "PATCH"}:
-                body = request.body
-                if b"\x00" in body or _BAD_JSON_ESCAPE.search(body):
-                    return json_error(400, "The request body contains a NUL or invalid character.")
+                if not (_storable(key) and all(_storable(v) for v in values)):
+                    return json_error(400, f"The query parameter {key[:50]!r} contains a NUL or invalid character.")
+            if request.method in {"POST", "PUT", "PATCH"} and request.body:
+                try:
+                    data = json.loads(request.body)
+                except ValueError:
+                    pass  # not JSON: the endpoint's own parsing answers that
+                else:
+                    if not _all_storable(data):
+                        return json_error(400, "The request body contains a NUL or invalid character.")
         return self.get_response(request)

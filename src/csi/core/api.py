@@ -6,7 +6,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 import csi
-from csi.api.errors import ErrorOut, error_payload
+from csi.api.errors import ERROR_RESPONSES, ErrorOut, error_payload
 from csi.api.pagination import Pagination
 from csi.core import selectors
 from csi.core.schemas import AuditEventFilter, AuditEventOut, HealthOut
@@ -28,7 +28,7 @@ def health(request: HttpRequest):
 
 @router.get(
     "/audit-events",
-    response={200: list[AuditEventOut], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: list[AuditEventOut], **ERROR_RESPONSES},
     tags=["audit"],
     summary="List audit events",
 )

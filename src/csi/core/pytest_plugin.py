@@ -95,3 +95,9 @@ def cli(transactional_db: Any) -> Callable[..., subprocess.CompletedProcess[str]
         return result
 
     return run
+
+
+def pytest_report_header(config: Any) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    engine = url.split(":", 1)[0] if url else "sqlite (default)"
+    return f"csi: database {engine}; CSI_DATA_DIR {os.environ['CSI_DATA_DIR']}"

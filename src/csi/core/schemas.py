@@ -1,9 +1,11 @@
 """API schemas of the shared kernel."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from ninja import Field, Schema
+
+from csi.api.schemas import IsoDate
 
 
 class HealthOut(Schema):
@@ -30,5 +32,5 @@ class AuditEventFilter(Schema):
     actor_id: int | None = Field(None, ge=1, le=2**62)
     object_type: str | None = Field(None, max_length=100)
     object_id: str | None = Field(None, max_length=64)
-    since_date: date | None = None
-    until_date: date | None = None
+    since_date: IsoDate | None = None
+    until_date: IsoDate | None = None

@@ -75,9 +75,9 @@ def test_set_roles_replaces_and_audits_before_after(administrator, make_user):
 
 
 def test_administrator_cannot_lock_themself_out(administrator):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConflictError):
         services.user_set_roles(actor=administrator, user=administrator, roles=["viewer"])
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConflictError):
         services.user_update(actor=administrator, user=administrator, is_active=False)
     administrator.refresh_from_db()
     assert administrator.is_active and administrator.role_names == ["administrator"]
