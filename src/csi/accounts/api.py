@@ -23,7 +23,7 @@ from csi.accounts.schemas import (
     UserOut,
     UserPatch,
 )
-from csi.api.errors import ERROR_RESPONSES, ErrorOut
+from csi.api.errors import ERROR_RESPONSES
 from csi.api.pagination import MAX_ID, Pagination
 
 router = Router(tags=["accounts"])

@@ -43,7 +43,9 @@ class RejectUnstorableTextMiddleware:
         if request.path.startswith("/api/"):
             for key, values in request.GET.lists():
                 if not (_storable(key) and all(_storable(v) for v in values)):
-                    return json_error(400, f"The query parameter {key[:50]!r} contains a NUL or invalid character.")
+                    return json_error(
+                        400, f"The query parameter {key[:50]!r} contains a NUL or invalid character."
+                    )
             if request.method in {"POST", "PUT", "PATCH"} and request.body:
                 try:
                     data = json.loads(request.body)

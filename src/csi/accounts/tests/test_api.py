@@ -143,10 +143,22 @@ def test_create_user_validation_and_conflict(administrator, api):
     assert_error_shape(client.get("/api/v1/users", {"search": "a\x00b"}), 400)
     assert_error_shape(client.get(f"/api/v1/users/{2**70}"), 422)
     assert_error_shape(client.get("/api/v1/users/999999"), 404, "not_found")
-    error = assert_error_shape(client.patch(f"/api/v1/users/{administrator.pk}", [None], content_type="application/json"), 422)
-    error = assert_error_shape(client.patch(f"/api/v1/users/{administrator.pk}", {"emial": "typo@example.test"}, content_type="application/json"), 422)
+    error = assert_error_shape(
+        client.patch(f"/api/v1/users/{administrator.pk}", [None], content_type="application/json"), 422
+    )
+    error = assert_error_shape(
+        client.patch(
+            f"/api/v1/users/{administrator.pk}",
+            {"emial": "typo@example.test"},
+            content_type="application/json",
+        ),
+        422,
+    )
     assert "emial" in error["fields"]
-    assert_error_shape(client.put(f"/api/v1/users/{administrator.pk}/roles", {"roles": []}, content_type="application/json"), 409)
+    assert_error_shape(
+        client.put(f"/api/v1/users/{administrator.pk}/roles", {"roles": []}, content_type="application/json"),
+        409,
+    )
     assert_error_shape(client.get("/api/v1/no-such-thing"), 404, "not_found")
     assert (User.objects.count(), AuditEvent.objects.count()) == before
 
