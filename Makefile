@@ -11,8 +11,7 @@ venv: $(STAMP)
 
 # Reinstalls only when pyproject.toml changed; the package itself is installed editable.
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CSI Workbench needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@bash scripts/ensure-venv.sh $(PYTHON) $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 

@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "csi.core.middleware.PermissionsPolicyMiddleware",
-    "csi.api.middleware.RejectUnstorableTextMiddleware",
+    "csi.api.middleware.ApiEdgeMiddleware",
     # Last, as django-axes asks: it turns lock-outs raised during authentication into responses.
     "axes.middleware.AxesMiddleware",
 ]

@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from csi.accounts import permissions  # noqa: F401 - registers the rules
+        from csi.accounts import permissions, signals  # noqa: F401 - registers the rules and receivers
         from csi.accounts.home import account_actions
         from csi.core.home import register_action_provider
 

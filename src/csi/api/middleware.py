@@ -1,4 +1,4 @@
-"""Rejects text no database can store before it reaches a view."""
+"""The API's edge: refuses text no database can store, and gives 405s the error shape."""
 
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ def _all_storable(value: Any) -> bool:
     return True
 
 
-class RejectUnstorableTextMiddleware:
-    """Answers 400 for /api/ requests whose query or JSON body holds text that cannot be stored, instead
-    of letting the database driver fail with a 500."""
+class ApiEdgeMiddleware:
+    """For /api/ requests: answers 400 when the query or JSON body holds text that cannot be stored
+    (instead of the database driver failing with a 500), and turns ninja's bare 405 into the error shape."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -54,4 +54,10 @@ class RejectUnstorableTextMiddleware:
                 else:
                     if not _all_storable(data):
                         return json_error(400, "The request body contains a NUL or invalid character.")
-        return self.get_response(request)
+        response = self.get_response(request)
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        if request.path.startswith("/api/") and response.status_code == 405 and not is_json:
+            allowed = response.get("Allow", "")
+            response = json_error(405, f"{request.method} is not allowed here. Allowed: {allowed}.")
+            response["Allow"] = allowed
+        return response

@@ -48,6 +48,11 @@ def test_login_success_redirects_home(make_user):
     response = client.post("/accounts/login/", {"username": user.username, "password": TEST_PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.session["_auth_user_id"] == str(user.pk)
+    client.post("/accounts/logout/")
+    verbs = list(
+        AuditEvent.objects.filter(object_id=str(user.pk)).order_by("id").values_list("verb", flat=True)
+    )
+    assert verbs == ["login", "logout"]
 
 
 def test_logout_needs_post(make_user):
