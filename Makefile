@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 run: venv
 	$(CSI) migrate --noinput
 	$(CSI) demo
+	@echo "Open http://127.0.0.1:8000 and sign in with one of the demo logins above."
 	$(CSI) serve
 
 browser:

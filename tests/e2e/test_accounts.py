@@ -92,3 +92,26 @@ def test_administrator_gives_a_role(page):
     assert User.objects.get(username="newbie").role_names == ["contributor"]
     page.get_by_role("link", name="Audit log").click()
     expect(page.locator("table.audit")).to_contain_text("set_roles")
+
+
+def test_user_search_filters_as_you_type(page):
+    login = next(login for login in demo_load() if login.username == "ada.admin")
+    sign_in(page, login.username, login.password)
+    page.get_by_role("link", name="Admin", exact=True).click()
+    table = page.locator("#user-table")
+    expect(table).to_contain_text("vera.viewer")
+    page.get_by_label("Search").fill("olivia")
+    expect(table).not_to_contain_text("vera.viewer")
+    expect(table).to_contain_text("olivia.owner")
+    expect(page).to_have_url(re.compile(r"q=olivia"))
+    page.get_by_label("Search").fill("")
+    page.get_by_label("Role").select_option("viewer")
+    expect(table).to_contain_text("vera.viewer")
+    expect(table).not_to_contain_text("olivia.owner")
+
+
+def test_api_docs_render_offline(page):
+    page.route(re.compile(r"^https?://(?!localhost|127\.0\.0\.1)"), lambda route: route.abort())
+    page.goto("/api/v1/docs")
+    expect(page.get_by_role("heading", name=re.compile("CSI Workbench API"))).to_be_visible()
+    expect(page.get_by_text("/api/v1/health", exact=True)).to_be_visible()

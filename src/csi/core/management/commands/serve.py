@@ -71,5 +71,8 @@ class Command(BaseCommand):
             "-",
             "--forwarded-allow-ips",
             os.environ.get("CSI_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            # The control socket would live in the user's home, shared by every installation on the
+            # machine; nothing here uses it.
+            "--no-control-socket",
         ]
         os.execve(sys.executable, argv, env)  # noqa: S606 - replaces this process with gunicorn
