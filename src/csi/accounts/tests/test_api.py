@@ -230,3 +230,14 @@ def test_request_id_is_echoed_and_recorded(administrator, api):
     assert AuditEvent.objects.get(verb="create", object_repr="traced").request_id == "req-123"
     bogus = client.get("/api/v1/me", headers={"X-Request-ID": "<script>"})
     assert bogus["X-Request-ID"] != "<script>" and len(bogus["X-Request-ID"]) == 32
+
+
+def test_token_list_query_budget(make_user, api):
+    user = make_user()
+    for i in range(20):
+        services.token_create(actor=user, user=user, name=f"t{i}")
+    client = api(user)
+    client.get("/api/v1/me")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/tokens").json()["count"] == 21
+    assert len(queries) <= 4, [q["sql"] for q in queries]

@@ -71,3 +71,17 @@ def test_audit_page_filters(administrator, make_user):
     assert "end date is before the start date" in response.content.decode()
     partial = client.get("/admin/audit/", headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in partial and "<table" in partial
+
+
+def test_audit_list_query_budget(administrator, make_user, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(30):
+        audit_record(actor=make_user(), verb="update", object_type="catalog.service", object_id=str(i))
+    client = api(administrator)
+    client.get("/api/v1/me")
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/audit-events", {"page_size": 25}).json()
+    assert len(body["items"]) == 25
+    assert len(queries) <= 5, [q["sql"] for q in queries]
