@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ninja",
     "csi.core",
     "csi.accounts",
+    "csi.catalog",
     "csi.demo",
 ]
 

@@ -8,6 +8,7 @@ import csi
 from csi.accounts.api import router as accounts_router
 from csi.api import errors
 from csi.api.auth import SessionAuth, TokenAuth
+from csi.catalog.api import router as catalog_router
 from csi.core.api import router as core_router
 
 api = NinjaAPI(
@@ -27,3 +28,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", core_router)
 api.add_router("", accounts_router)
+api.add_router("", catalog_router)

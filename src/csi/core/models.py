@@ -26,6 +26,13 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    scope = models.CharField(
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text="The object whose history this event belongs to, e.g. 'catalog.service:12' for a change "
+        "to one of that service's stakeholders.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

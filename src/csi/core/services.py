@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
+from csi.core.errors import ConflictError
 from csi.core.middleware import current_request_id
 from csi.core.models import AuditEvent
 from csi.core.permissions import SystemActor
@@ -39,13 +41,15 @@ def audit_record(
     object_repr: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    scope: models.Model | str = "",
 ) -> AuditEvent:
     """Append one audit event and return it.
 
     The object is named by `obj` (its app_label.model, pk and str are taken) or by `object_type`,
     `object_id` and `object_repr`. The request id of the current request, if any, is attached, so all
-    events of one request can be found together. Runs inside the caller's transaction: if the write
-    it describes rolls back, so does the event.
+    events of one request can be found together. `scope` names the object whose history the event
+    belongs to (a model instance or "app.model:pk"); it defaults to the object itself. Runs inside the
+    caller's transaction: if the write it describes rolls back, so does the event.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -69,6 +73,73 @@ def audit_record(
         before=before,
         after=after,
         request_id=current_request_id() or "",
+        scope=scope_of(scope) if scope else f"{object_type}:{object_id}",
     )
     event.save()
     return event
+
+
+def scope_of(obj: models.Model | str) -> str:
+    """The audit scope string of an object: "app_label.model:pk"."""
+    return obj if isinstance(obj, str) else f"{obj._meta.label_lower}:{obj.pk}"
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _clean(instance: models.Model, exclude: Iterable[str] | None = None) -> None:
+    """full_clean, with a duplicate reported as a ConflictError (409) rather than a validation error."""
+    try:
+        instance.full_clean(exclude=list(exclude) if exclude else None)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                for error in errors:
+                    if error.code in {"unique", "unique_together"}:
+                        message = " ".join(error.messages)
+                        raise ConflictError(message, field=None if field == "__all__" else field) from exc
+        raise
+
+
+def model_create(*, actor: Actor, model: type[M], data: dict[str, Any], scope: models.Model | str = "") -> M:
+    """Validate and save a new `model` from `data`, and audit it. Raises ValidationError or
+    ConflictError (duplicate) with nothing stored. Permission checks are the caller's."""
+    instance = model(**data)
+    _clean(instance)
+    instance.save()
+    audit_record(actor=actor, verb="create", obj=instance, after=snapshot(instance), scope=scope)
+    return instance
+
+
+def model_update(*, actor: Actor, instance: M, data: dict[str, Any], scope: models.Model | str = "") -> M:
+    """Apply `data` to the instance, validate, save and audit the before/after values (no event when
+    nothing changed). On a validation error the instance is restored and nothing is stored."""
+    before = snapshot(instance)
+    for field, value in data.items():
+        setattr(instance, field, value)
+    try:
+        _clean(instance)
+    except (ValidationError, ConflictError):
+        instance.refresh_from_db()
+        raise
+    after = snapshot(instance)
+    if after != before:
+        instance.save()
+        audit_record(actor=actor, verb="update", obj=instance, before=before, after=after, scope=scope)
+    return instance
+
+
+def model_delete(*, actor: Actor, instance: models.Model, scope: models.Model | str = "") -> None:
+    """Delete the instance and audit its last values."""
+    before = snapshot(instance)
+    object_type, object_id, object_repr = instance._meta.label_lower, str(instance.pk), str(instance)
+    instance.delete()
+    audit_record(
+        actor=actor,
+        verb="delete",
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        before=before,
+        scope=scope or f"{object_type}:{object_id}",
+    )
