@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("csi.accounts.urls")),
     path("", include("csi.core.urls")),
+    path("", include("csi.catalog.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from csi.core.errors import ConflictError
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError | ConflictError) -> None:
+def add_service_errors(form: forms.BaseForm, exc: ValidationError | ConflictError) -> None:
     """Show a service's ValidationError or ConflictError on the form: on the named field when the form
     has it, otherwise as a form-wide error."""
     if isinstance(exc, ConflictError):
