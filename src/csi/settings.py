@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "csi.core",
     "csi.accounts",
     "csi.catalog",
+    "csi.standards",
     "csi.demo",
 ]
 
