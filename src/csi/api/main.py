@@ -10,6 +10,7 @@ from csi.api import errors
 from csi.api.auth import SessionAuth, TokenAuth
 from csi.catalog.api import router as catalog_router
 from csi.core.api import router as core_router
+from csi.standards.api import router as standards_router
 
 api = NinjaAPI(
     title="CSI Workbench API",
@@ -29,3 +30,4 @@ errors.install(api)
 api.add_router("", core_router)
 api.add_router("", accounts_router)
 api.add_router("", catalog_router)
+api.add_router("", standards_router)
