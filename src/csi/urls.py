@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("csi.accounts.urls")),
     path("", include("csi.core.urls")),
     path("", include("csi.catalog.urls")),
+    path("", include("csi.standards.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

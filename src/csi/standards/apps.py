@@ -7,4 +7,16 @@ class StandardsConfig(AppConfig):
     verbose_name = "Service standards"
 
     def ready(self) -> None:
+        from csi.catalog.sections import ServiceSection, register_service_section
         from csi.standards import permissions  # noqa: F401 - registers the rules
+        from csi.standards.views import service_section_context
+
+        register_service_section(
+            ServiceSection(
+                anchor="standards",
+                title="Standards",
+                template="standards/_service_section.html",
+                context=service_section_context,
+                order=10,
+            )
+        )

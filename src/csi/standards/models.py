@@ -60,7 +60,10 @@ class WorkingPeriod(models.Model):
     `end_time` 00:00 means midnight at the end of the day."""
 
     calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="periods")
-    weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)])
+    weekday = models.PositiveSmallIntegerField(
+        choices=[(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")],
+        validators=[MaxValueValidator(6)],
+    )
     start_time = models.TimeField()
     end_time = models.TimeField()
 
@@ -220,6 +223,20 @@ class StandardVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.standard.key} v{self.number}"
+
+    @property
+    def summary(self) -> str:
+        """The target in a sentence, e.g. '95% within 8 hours (Office hours), per month'."""
+        threshold = f"{self.threshold.normalize():f}" if self.threshold is not None else "?"
+        metric = self.custom_metric if self.metric == Metric.CUSTOM else self.get_metric_display().lower()
+        clock = f" ({self.calendar.name})" if self.calendar_id and self.calendar else ""
+        window = (
+            f"rolling {self.window_days} days"
+            if self.window_kind == WindowKind.ROLLING
+            else f"per {self.get_calendar_period_display().lower()}"
+        )
+        target = f"{self.target_percent.normalize():f}%" if self.target_percent is not None else "?"
+        return f"{metric} {self.get_comparator_display()} {threshold} {self.get_threshold_unit_display()}{clock}: {target}, {window}"
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
