@@ -30,6 +30,9 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DATA_DIR = Path(os.environ.get("CSI_DATA_DIR") or PROJECT_DIR / "var").resolve()
+# The public sample data (ServiceNow event log, OpenSLO and Backstage examples) beside the checkout, read in
+# place by the demo and the tests; absent on a user's own machine, where the demo uses synthetic data.
+SHARED_DATA_DIR = Path(os.environ.get("CSI_SHARED_DATA") or PROJECT_DIR.parent / "shared" / "data").resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 

@@ -41,6 +41,14 @@ class Service(models.Model):
         on_delete=models.SET_NULL,
         related_name="owned_services",
     )
+    owning_team = models.ForeignKey(
+        "catalog.Stakeholder",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_services",
+        help_text="The internal team that runs the service (e.g. a Backstage owner group)",
+    )
     charging_model = models.CharField(
         max_length=20, choices=ChargingModel.choices, default=ChargingModel.FREE
     )

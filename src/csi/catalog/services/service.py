@@ -23,6 +23,7 @@ SERVICE_FIELDS = {
     "tier_reason",
     "owner",
     "owner_id",
+    "owning_team",
     "charging_model",
     "price_unit",
     "price",
