@@ -16,6 +16,17 @@ from typing import Any
 import yaml
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit timestamps: `2022-01-01 12:00:00` stays the text it is, so documents keep
+    their exact values, store as JSON and export unchanged; typed fields parse dates themselves."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 MAX_DOCUMENTS = 10_000
 
 
@@ -92,7 +103,7 @@ def load_text(text: str, path: str, problems: Problems) -> list[Document]:
     """The documents of one YAML text; syntax errors are reported with their line."""
     documents: list[Document] = []
     try:
-        loaded = list(yaml.safe_load_all(text))
+        loaded = list(yaml.load_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""

@@ -261,3 +261,32 @@ class StandardVersion(models.Model):
             errors["scope"] = "Scope keys are ticket_type, priority, category and customer, each with a list."
         if errors:
             raise ValidationError(errors)
+
+
+class SpecDocument(models.Model):
+    """A document imported from a standard format (OpenSLO), kept as it was so that it can be exported
+    again and so that the SLIs, data sources and alerting it defines are not lost. Identified, as
+    `kubectl apply` does, by kind and name (within its OpenSLO service folder, when it has one)."""
+
+    source = models.CharField(max_length=20, default="openslo")
+    api_version = models.CharField(max_length=50)
+    kind = models.CharField(max_length=50)
+    namespace = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=63)
+    document = models.JSONField()
+    digest = models.CharField(max_length=64)
+    standard = models.ForeignKey(
+        ServiceStandard, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "namespace", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "kind", "namespace", "name"], name="standards_specdocument_identity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"

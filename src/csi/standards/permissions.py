@@ -19,3 +19,4 @@ def owns_standard_service(user: Any, standard: Any) -> bool:
 rules.add_perm("standards.view_standards", is_signed_in)
 rules.add_perm("standards.change_standard", is_catalog_manager | (is_signed_in & owns_standard_service))
 rules.add_perm("standards.manage_calendars", is_catalog_manager)
+rules.add_perm("standards.import_standards", is_catalog_manager)

@@ -1,0 +1,445 @@
+"""`standards_import` and `standards_export`: all documents validated first, then applied in one
+transaction (or not at all); matched to what is stored by kind and name."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from pydantic import ValidationError as PydanticError
+
+from csi.catalog import services as catalog_services
+from csi.catalog.models import Service
+from csi.core.documents import (
+    Document,
+    DocumentErrors,
+    ImportReport,
+    Problems,
+    check_duplicates,
+    load_documents,
+    pydantic_problems,
+)
+from csi.core.errors import ConflictError
+from csi.core.models import AuditEvent
+from csi.core.permissions import require
+from csi.core.services import model_create, model_update
+from csi.standards import services
+from csi.standards.imports import openslo
+from csi.standards.imports.native import NATIVE_KINDS
+from csi.standards.models import Calendar, ServiceStandard, SpecDocument, StandardVersion
+from csi.standards.services import VERSION_FIELDS
+
+NATIVE = "csi-workbench/v1"
+OPENSLO_VERSIONS = set(openslo.KINDS_BY_VERSION)
+
+
+def _identity(document: Document) -> tuple[str, str, str, str]:
+    if document.api_version in OPENSLO_VERSIONS:
+        return "openslo", document.kind, openslo.folder(document.data), document.name
+    return document.api_version, document.kind, "", document.name
+
+
+def _parse(documents: list[Document], problems: Problems) -> list[tuple[Document, Any]]:
+    parsed: list[tuple[Document, Any]] = []
+    for document in documents:
+        version, kind = document.api_version, document.kind
+        if version == NATIVE:
+            model = NATIVE_KINDS.get(kind)
+            if model is None:
+                problems.add(
+                    document.where("kind"), f"'{kind}' is not a standards kind ({', '.join(NATIVE_KINDS)})"
+                )
+                continue
+            try:
+                parsed.append((document, model.model_validate(document.data)))
+            except PydanticError as exc:
+                problems.items.extend(pydantic_problems(document, exc))
+        elif version in OPENSLO_VERSIONS or (kind in openslo.ALL_KINDS and "openslo" in version):
+            allowed = openslo.KINDS_BY_VERSION.get(version)
+            if allowed is None:
+                problems.add(
+                    document.where("apiVersion"),
+                    f"'{version}' is not an OpenSLO version this reads ({', '.join(sorted(OPENSLO_VERSIONS))})",
+                )
+                continue
+            if kind not in allowed:
+                versions = [v for v, kinds in openslo.KINDS_BY_VERSION.items() if kind in kinds]
+                hint = (
+                    f"; {kind} is in {', '.join(versions)}"
+                    if versions
+                    else f"; kinds are {', '.join(openslo.ALL_KINDS)}"
+                )
+                problems.add(
+                    document.where("kind" if not versions else "apiVersion"), f"{version} has no {kind}{hint}"
+                )
+                continue
+            try:
+                openslo.Document.model_validate(document.data)
+            except PydanticError as exc:
+                problems.items.extend(pydantic_problems(document, exc))
+                continue
+            try:
+                spec = openslo.SPECS[kind].model_validate(document.data.get("spec") or {})
+            except PydanticError as exc:
+                problems.items.extend(pydantic_problems(document, exc, prefix="spec."))
+                continue
+            parsed.append((document, spec))
+        elif "backstage" in version:
+            problems.add(
+                document.where("apiVersion"), "a Backstage document: import it with `csi catalog import`"
+            )
+        else:
+            problems.add(
+                document.where("apiVersion"),
+                f"'{version}' is neither {NATIVE} nor OpenSLO ({', '.join(sorted(OPENSLO_VERSIONS))})",
+            )
+    return parsed
+
+
+def _digest(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder).encode()).hexdigest()
+
+
+def _version_state(version: StandardVersion | None) -> dict[str, Any] | None:
+    if version is None:
+        return None
+    return {
+        name: _normal(getattr(version, name if name != "calendar" else "calendar_id"))
+        for name in VERSION_FIELDS
+    }
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return value.normalize()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+class _Run:
+    def __init__(self, actor: Any, report: ImportReport, problems: Problems) -> None:
+        self.actor, self.report, self.problems = actor, report, problems
+
+    def step(self, document: Document, kind_name: tuple[str, str], existed: bool, action: Any) -> Any:
+        before = AuditEvent.objects.count()
+        try:
+            with transaction.atomic():
+                result = action()
+        except ValidationError as exc:
+            items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
+            for field, texts in items:
+                self.problems.add(
+                    document.where(f"spec.{field}" if field and field != "__all__" else ""), " ".join(texts)
+                )
+            return None
+        except ConflictError as exc:
+            self.problems.add(document.where(f"spec.{exc.field}" if exc.field else ""), exc.message)
+            return None
+        except PermissionDenied as exc:
+            self.problems.add(document.where(), str(exc) or "not permitted")
+            return None
+        changed = AuditEvent.objects.count() > before
+        self.report.add(
+            kind_name[0],
+            kind_name[1],
+            "create" if not existed else "update" if changed else "unchanged",
+            document.where(),
+        )
+        return result
+
+    def calendar(self, document: Document, doc: Any) -> None:
+        spec = doc.spec
+        data = {"name": spec.name, "time_zone": spec.time_zone, "always_open": spec.always_open}
+        periods = [(p.weekday, p.start, p.end) for p in spec.periods]
+        holidays = [(h.date, h.name) for h in spec.holidays]
+        existing = Calendar.objects.filter(key=doc.metadata.name).first()
+        if existing is None:
+            self.step(
+                document,
+                ("Calendar", doc.metadata.name),
+                False,
+                lambda: services.calendar_create(
+                    actor=self.actor,
+                    data={"key": doc.metadata.name, **data},
+                    periods=periods,
+                    holidays=holidays,
+                ),
+            )
+        else:
+            self.step(
+                document,
+                ("Calendar", doc.metadata.name),
+                True,
+                lambda: services.calendar_update(
+                    actor=self.actor, calendar=existing, data=data, periods=periods, holidays=holidays
+                ),
+            )
+
+    def _version_data(self, document: Document, version: Any, index: int) -> dict[str, Any]:
+        data = version.model_dump(exclude={"effective_at", "note"})
+        if data["calendar"]:
+            calendar = Calendar.objects.filter(key=data["calendar"]).first()
+            if calendar is None:
+                raise ValidationError(
+                    {f"versions[{index}].calendar": f"No calendar has the key '{data['calendar']}'."}
+                )
+            data["calendar"] = calendar
+        data["calendar_period"] = data["calendar_period"] or ""
+        return data
+
+    def standard(self, document: Document, doc: Any) -> None:
+        spec = doc.spec
+
+        def apply() -> None:
+            service = Service.objects.filter(key=spec.service).first()
+            if service is None:
+                raise ValidationError({"service": f"No service has the key '{spec.service}'."})
+            package = service.packages.filter(name=spec.package).first() if spec.package else None
+            if spec.package and package is None:
+                raise ValidationError({"package": f"{service.key} has no package named '{spec.package}'."})
+            meta = {
+                "name": spec.name,
+                "kind": spec.kind,
+                "package": package,
+                "counterparty": spec.counterparty,
+            }
+            standard = ServiceStandard.objects.filter(key=doc.metadata.name).first()
+            versions = [(v, self._version_data(document, v, i)) for i, v in enumerate(spec.versions)]
+            if standard is None:
+                first, first_data = versions[0]
+                standard = services.standard_create(
+                    actor=self.actor,
+                    service=service,
+                    data={"key": doc.metadata.name, **meta},
+                    version=first_data,
+                    effective_at=first.effective_at,
+                )
+                StandardVersion.objects.filter(standard=standard).update(change_note=first.note)
+                for version, data in versions[1:]:
+                    services.standard_revise(
+                        actor=self.actor,
+                        standard=standard,
+                        changes=data,
+                        effective_at=version.effective_at,
+                        note=version.note,
+                    )
+                return
+            if standard.service_id != service.pk:
+                raise ConflictError(
+                    f"The standard belongs to {standard.service.key}, not {service.key}.", field="service"
+                )
+            changed_meta = {k: v for k, v in meta.items() if _normal(getattr(standard, k)) != _normal(v)}
+            if changed_meta:
+                services.standard_update(actor=self.actor, standard=standard, data=changed_meta)
+            last, last_data = versions[-1]
+            current = standard.current
+            wanted = {k: _normal(v) for k, v in last_data.items()}
+            if _version_state(current) != wanted:
+                effective = (
+                    last.effective_at
+                    if current is None or last.effective_at >= current.effective_at
+                    else None
+                )
+                services.standard_revise(
+                    actor=self.actor,
+                    standard=standard,
+                    changes=last_data,
+                    effective_at=effective,
+                    note=last.note,
+                )
+
+        existed = ServiceStandard.objects.filter(key=doc.metadata.name).exists()
+        self.step(document, ("Standard", doc.metadata.name), existed, apply)
+
+    def openslo_document(self, document: Document, spec: Any) -> None:
+        namespace = openslo.folder(document.data)
+        lookup = {"source": "openslo", "kind": document.kind, "namespace": namespace, "name": document.name}
+        stored = SpecDocument.objects.filter(**lookup).first()
+        digest = _digest(document.data)
+
+        def apply() -> None:
+            standard = None
+            if document.kind == "Service":
+                self._service(
+                    document.name,
+                    (document.data.get("metadata") or {}).get("displayName"),
+                    spec.description or "",
+                )
+            if document.kind == "SLO":
+                standard = self._slo(document, spec)
+            data = {
+                "api_version": document.api_version,
+                "document": document.data,
+                "digest": digest,
+                "standard": standard,
+            }
+            if stored is None:
+                model_create(actor=self.actor, model=SpecDocument, data={**lookup, **data})
+            elif stored.digest != digest or (standard is not None and stored.standard_id != standard.pk):
+                model_update(actor=self.actor, instance=stored, data=data)
+
+        self.step(document, (document.kind, document.name), stored is not None, apply)
+
+    def _service(self, key: str, name: str | None, description: str) -> Service:
+        service = Service.objects.filter(key=key).first()
+        if service is None:
+            service = catalog_services.service_create(
+                actor=self.actor,
+                data={
+                    "key": key,
+                    "name": name or key,
+                    "description": description,
+                    "service_type": "technical",
+                    "source": "openslo",
+                },
+            )
+        return service
+
+    def _slo(self, document: Document, spec: Any) -> ServiceStandard:
+        service = self._service(spec.service, None, "")
+        version = openslo.slo_version(document.name, spec, document.data)
+        name = (document.data.get("metadata") or {}).get("displayName") or document.name
+        standard = ServiceStandard.objects.filter(key=document.name).first()
+        if standard is None:
+            return services.standard_create(
+                actor=self.actor,
+                service=service,
+                data={"key": document.name, "name": name, "kind": "slo", "source": "openslo"},
+                version=version,
+            )
+        if standard.service_id != service.pk:
+            raise ConflictError(
+                f"'{document.name}' is already a standard of {standard.service.key}.", field="service"
+            )
+        if standard.name != name:
+            services.standard_update(actor=self.actor, standard=standard, data={"name": name})
+        current = _version_state(standard.current) or {}
+        if {k: current.get(k) for k in version} != {k: _normal(v) for k, v in version.items()}:
+            services.standard_revise(
+                actor=self.actor, standard=standard, changes=version, note="OpenSLO import"
+            )
+        return standard
+
+
+def standards_import(
+    *,
+    actor: Any,
+    paths: Iterable[str | Path] | None = None,
+    documents: list[Document] | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Import OpenSLO (v1, v1alpha, v2alpha) and CSI Workbench standards documents. Validates everything
+    first (problems name file, document and field; DocumentErrors, nothing stored), then applies in one
+    transaction. An SLO becomes an SLO standard of its service (created in the catalog when missing);
+    every OpenSLO document is also kept as it was, for export. Re-importing the same files changes
+    nothing; a changed SLO makes a new version. Catalog managers only."""
+    require(actor, "standards.import_standards")
+    problems = Problems()
+    documents = documents if documents is not None else load_documents(paths or [], problems)
+    documents = check_duplicates(documents, _identity, problems)
+    parsed = _parse(documents, problems)
+    problems.raise_if_any()
+    report = ImportReport(dry_run=dry_run)
+    order = {"Calendar": 0, "Service": 1, "Standard": 2, "SLO": 3}
+    with transaction.atomic():
+        run = _Run(actor, report, problems)
+        for document, spec in sorted(parsed, key=lambda item: order.get(item[0].kind, 9)):
+            if document.api_version == NATIVE:
+                (run.calendar if document.kind == "Calendar" else run.standard)(document, spec)
+            else:
+                run.openslo_document(document, spec)
+        if problems.items or dry_run:
+            transaction.set_rollback(True)
+    if problems.items:
+        raise DocumentErrors(problems.items)
+    return report
+
+
+def _number(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.normalize():f}"
+
+
+def standards_export(*, actor: Any, fmt: str = "native") -> list[dict[str, Any]]:
+    """Calendars and standards with every version (native), or the stored OpenSLO documents (openslo)."""
+    require(actor, "standards.view_standards")
+    if fmt == "openslo":
+        return [
+            doc.document
+            for doc in SpecDocument.objects.filter(source="openslo").order_by("kind", "namespace", "name")
+        ]
+    documents: list[dict[str, Any]] = []
+    for calendar in Calendar.objects.prefetch_related("periods", "holidays").order_by("key"):
+        documents.append(
+            {
+                "apiVersion": NATIVE,
+                "kind": "Calendar",
+                "metadata": {"name": calendar.key},
+                "spec": {
+                    "name": calendar.name,
+                    "timeZone": calendar.time_zone,
+                    "alwaysOpen": calendar.always_open,
+                    "periods": [
+                        {
+                            "weekday": p.weekday,
+                            "start": p.start_time.strftime("%H:%M"),
+                            "end": p.end_time.strftime("%H:%M"),
+                        }
+                        for p in calendar.periods.all()
+                    ],
+                    "holidays": [
+                        {"date": h.date.isoformat(), "name": h.name} for h in calendar.holidays.all()
+                    ],
+                },
+            }
+        )
+    for standard in ServiceStandard.objects.select_related("service", "package").order_by("key"):
+        versions = []
+        for v in standard.versions.select_related("calendar").order_by("number"):
+            versions.append(
+                {
+                    "effectiveAt": v.effective_at.isoformat(),
+                    "note": v.change_note,
+                    "metric": v.metric,
+                    "customMetric": v.custom_metric,
+                    "scope": v.scope,
+                    "comparator": v.comparator,
+                    "threshold": _number(v.threshold),
+                    "thresholdUnit": v.threshold_unit,
+                    "targetPercent": _number(v.target_percent),
+                    "windowKind": v.window_kind,
+                    "windowDays": v.window_days,
+                    "calendarPeriod": v.calendar_period,
+                    "windowTimeZone": v.window_time_zone,
+                    "calendar": v.calendar.key if v.calendar else None,
+                    "pauseStates": v.pause_states,
+                    "warningPercent": _number(v.warning_percent),
+                    "benchmarkValue": _number(v.benchmark_value),
+                    "benchmarkSource": v.benchmark_source,
+                    "budgetingMethod": v.budgeting_method,
+                    "spec": v.spec,
+                }
+            )
+        documents.append(
+            {
+                "apiVersion": NATIVE,
+                "kind": "Standard",
+                "metadata": {"name": standard.key},
+                "spec": {
+                    "service": standard.service.key,
+                    "name": standard.name,
+                    "kind": standard.kind,
+                    "package": standard.package.name if standard.package else None,
+                    "counterparty": standard.counterparty,
+                    "versions": versions,
+                },
+            }
+        )
+    return documents

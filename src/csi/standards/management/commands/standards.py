@@ -1,0 +1,79 @@
+"""`csi standards import|export|list`: service standards as code (OpenSLO and CSI Workbench YAML)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from csi.core.cli import dump_yaml, errors_to_command_error, print_report
+from csi.core.documents import DocumentErrors
+from csi.core.permissions import SystemActor
+from csi.standards import selectors
+from csi.standards.imports import standards_export, standards_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import and export service standards. `import` reads OpenSLO (v1, v1alpha, v2alpha: Service, SLI, SLO, "
+        "DataSource, AlertPolicy, AlertCondition, AlertNotificationTarget) and CSI Workbench YAML."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{import,export,list}")
+        imp = sub.add_parser("import", help="Import YAML files or folders (all or nothing).")
+        imp.add_argument("paths", nargs="+", help="Files or folders (walked for *.yaml, *.yml).")
+        imp.add_argument("--dry-run", action="store_true", help="Report what would change; store nothing.")
+        exp = sub.add_parser(
+            "export", help="Write calendars and standards (every version) as YAML that imports back."
+        )
+        exp.add_argument("--output", "-o", help="File to write (default: standard output).")
+        exp.add_argument(
+            "--format",
+            choices=["native", "openslo"],
+            default="native",
+            help="native: CSI Workbench YAML (default); openslo: the OpenSLO documents as imported.",
+        )
+        lst = sub.add_parser("list", help="List standards with their current version.")
+        lst.add_argument("--json", action="store_true", help="Print JSON.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = SystemActor("cli")
+        action = options["action"]
+        if action == "import":
+            try:
+                report = standards_import(actor=actor, paths=options["paths"], dry_run=options["dry_run"])
+            except DocumentErrors as exc:
+                raise errors_to_command_error(exc) from exc
+            print_report(self, report)
+        elif action == "export":
+            text = dump_yaml(standards_export(actor=actor, fmt=options["format"]))
+            if options["output"]:
+                Path(options["output"]).write_text(text, encoding="utf-8")
+                self.stderr.write(f"Wrote {options['output']}")
+            else:
+                sys.stdout.write(text)
+        else:
+            rows = []
+            for standard in selectors.standard_list(actor=actor):
+                current = selectors.latest_version(standard)
+                rows.append(
+                    {
+                        "key": standard.key,
+                        "name": standard.name,
+                        "kind": standard.kind,
+                        "service": standard.service.key,
+                        "version": current.number if current else None,
+                        "target": current.summary if current else None,
+                    }
+                )
+            if options["json"]:
+                self.stdout.write(json.dumps(rows, indent=2))
+            else:
+                if not rows:
+                    self.stdout.write("No standards yet.")
+                for r in rows:
+                    self.stdout.write(f"{r['key']:<36} {r['service']:<24} v{r['version']}  {r['target']}")
