@@ -12,6 +12,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
+from csi.core.documents import DocumentErrors
 from csi.core.errors import ConflictError
 
 logger = logging.getLogger("csi.api")
@@ -94,6 +95,15 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(DjangoValidationError)
     def on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         return respond(request, 422, "The request is not valid; see fields.", _django_fields(exc))
+
+    @api.exception_handler(DocumentErrors)
+    def on_document_errors(request: HttpRequest, exc: DocumentErrors) -> HttpResponse:
+        fields: dict[str, list[str]] = {}
+        for problem in exc.problems:
+            fields.setdefault(problem.where, []).append(problem.message)
+        return respond(
+            request, 422, f"Nothing was imported: {len(exc.problems)} problem(s); see fields.", fields
+        )
 
     @api.exception_handler(ConflictError)
     def on_conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:

@@ -6,6 +6,7 @@ app_name = "catalog"
 urlpatterns = [
     path("catalog/", services.service_list, name="service_list"),
     path("catalog/new/", services.service_create, name="service_create"),
+    path("catalog/import/", directory.catalog_import_page, name="import"),
     path("catalog/stakeholders/", directory.stakeholder_list, name="stakeholder_list"),
     path("catalog/stakeholders/new/", directory.stakeholder_form, name="stakeholder_create"),
     path("catalog/stakeholders/<int:stakeholder_id>/", directory.stakeholder_form, name="stakeholder_edit"),

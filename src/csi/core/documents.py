@@ -214,3 +214,23 @@ def check_duplicates(documents: list[Document], identity: Any, problems: Problem
                 f"'{document.name}' is also defined, differently, in {first.where()}",
             )
     return unique
+
+
+def decode_upload(name: str, raw: bytes, problems: Problems) -> str | None:
+    """An uploaded file's text (UTF-8, with or without BOM), or None with the problem recorded."""
+    if len(raw) > MAX_FILE_BYTES:
+        problems.add(name, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.add(name, f"not UTF-8 text (byte {exc.start})")
+        return None
+
+
+def documents_from_texts(texts: list[tuple[str, str]], problems: Problems | None = None) -> list[Document]:
+    """The documents of uploaded YAML texts ((file name, text) pairs); raises DocumentErrors."""
+    problems = problems or Problems()
+    documents = [doc for name, text in texts for doc in load_text(text, name, problems)]
+    problems.raise_if_any()
+    return documents

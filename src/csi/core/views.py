@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -9,8 +11,10 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from csi.core import selectors
+from csi.core.documents import DocumentErrors
 from csi.core.forms import AuditFilterForm
 from csi.core.http import HtmxHttpRequest
+from csi.core.imports import import_uploads
 from csi.core.models import AuditEvent
 
 
@@ -43,3 +47,48 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
     context = {"form": form, "page": page, "query": query.urlencode()}
     template = "core/_audit_table.html" if request.htmx else "core/audit_log.html"
     return render(request, template, context)
+
+
+def import_page(
+    request: HtmxHttpRequest,
+    *,
+    title: str,
+    permission: str,
+    yaml_importer: Any,
+    csv_importer: Any = None,
+    accept: str = ".yaml,.yml",
+    explanation: str = "",
+    back_url: str = "/",
+) -> HttpResponse:
+    """Upload files, preview what would change (a dry run), then import. The files of a preview travel
+    back in the confirmation form, so the import applies exactly what was previewed."""
+    if not request.user.has_perm(permission):
+        raise PermissionDenied("Only administrators and the service strategy manager import.")
+    context: dict[str, Any] = {
+        "title": title,
+        "accept": accept,
+        "explanation": explanation,
+        "back_url": back_url,
+    }
+    if request.method == "POST":
+        confirm = request.POST.get("confirm") == "1"
+        if confirm:
+            names, contents = request.POST.getlist("name"), request.POST.getlist("content")
+            uploads = [(name, content.encode()) for name, content in zip(names, contents, strict=False)]
+        else:
+            uploads = [(f.name or "upload", f.read()) for f in request.FILES.getlist("files")]
+        try:
+            report = import_uploads(
+                actor=request.user,
+                uploads=uploads,
+                dry_run=not confirm,
+                yaml_importer=yaml_importer,
+                csv_importer=csv_importer,
+            )
+        except DocumentErrors as exc:
+            context["problems"] = exc.problems
+            return render(request, "core/import.html", context, status=422)
+        context["report"] = report
+        if not confirm:
+            context["files"] = [(name, raw.decode("utf-8-sig", errors="replace")) for name, raw in uploads]
+    return render(request, "core/import.html", context)

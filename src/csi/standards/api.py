@@ -3,16 +3,21 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
-from ninja import Path, Query, Router, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Path, Query, Router, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from csi.api.errors import ERROR_RESPONSES
+from csi.api.imports import ImportReportOut, report_out
 from csi.api.pagination import Pagination
 from csi.catalog import selectors as catalog_selectors
 from csi.catalog.models import Service, ServiceLevelPackage
+from csi.core.cli import dump_yaml
+from csi.core.imports import import_uploads
 from csi.standards import selectors, services
 from csi.standards.business_time import business_seconds, calendar_spec
+from csi.standards.imports import standards_export, standards_import
 from csi.standards.models import Calendar
 from csi.standards.schemas import (
     KEY,
@@ -44,6 +49,31 @@ def _hours(payload: dict[str, Any]) -> dict[str, Any]:
     else:
         payload.pop("holidays", None)
     return extra
+
+
+@router.post(
+    "/standards/import", response={200: ImportReportOut, **ERROR_RESPONSES}, summary="Import standards files"
+)
+def standards_import_upload(
+    request: HttpRequest, files: File[list[UploadedFile]], dry_run: Form[bool] = False
+):
+    """OpenSLO (v1, v1alpha, v2alpha) and CSI Workbench YAML. Validated first: any problem answers 422 with
+    one field per location and nothing is stored. Catalog managers only."""
+    uploads = [(f.name or "upload.yaml", f.read()) for f in files]
+    return report_out(
+        import_uploads(actor=request.user, uploads=uploads, dry_run=dry_run, yaml_importer=standards_import)
+    )
+
+
+@router.get("/standards/export", response={200: None, **ERROR_RESPONSES}, summary="Export standards")
+def standards_export_download(
+    request: HttpRequest, format: str = Query("native", pattern="^(native|openslo)$")
+):
+    """Calendars and standards with every version (`native`), or the OpenSLO documents as imported (`openslo`)."""
+    return HttpResponse(
+        dump_yaml(standards_export(actor=request.user, fmt=format)),
+        content_type="application/yaml; charset=utf-8",
+    )
 
 
 @router.get("/calendars", response={200: list[CalendarOut], **ERROR_RESPONSES}, summary="List calendars")

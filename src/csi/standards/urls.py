@@ -5,6 +5,7 @@ from csi.standards import views
 app_name = "standards"
 urlpatterns = [
     path("standards/", views.standard_list, name="standard_list"),
+    path("standards/import/", views.standards_import_page, name="import"),
     path("standards/calendars/", views.calendar_list, name="calendar_list"),
     path("standards/calendars/new/", views.calendar_form, name="calendar_create"),
     path("standards/calendars/<slug:key>/", views.calendar_form, name="calendar_edit"),

@@ -16,9 +16,11 @@ from csi.catalog import selectors as catalog_selectors
 from csi.catalog.models import Service
 from csi.core.errors import ConflictError
 from csi.core.forms import add_service_errors
+from csi.core.views import import_page
 from csi.standards import selectors, services
 from csi.standards.choices import Metric, StandardKind
 from csi.standards.forms import CalendarForm, RevisionForm, StandardMetaForm, VersionForm
+from csi.standards.imports import standards_import
 from csi.standards.models import Calendar, ServiceStandard
 
 
@@ -53,6 +55,7 @@ def standard_list(request: AuthenticatedRequest) -> HttpResponse:
             "metric": metric,
             "kinds": StandardKind.choices,
             "metrics": Metric.choices,
+            "can_import": request.user.has_perm("standards.import_standards"),
         },
     )
 
@@ -204,4 +207,18 @@ def calendar_form(request: AuthenticatedRequest, key: str | None = None) -> Http
         "standards/calendar_form.html",
         {"form": form, "calendar": calendar, "can_manage": can_manage},
         status=status,
+    )
+
+
+@login_required
+def standards_import_page(request: AuthenticatedRequest) -> HttpResponse:
+    return import_page(
+        request,
+        title="Import standards",
+        permission="standards.import_standards",
+        yaml_importer=standards_import,
+        explanation="OpenSLO v1, v1alpha or v2alpha documents (Service, SLI, SLO, DataSource, AlertPolicy, "
+        "AlertCondition, AlertNotificationTarget) or CSI Workbench standards YAML. An SLO becomes an SLO "
+        "standard of its service; a changed SLO becomes a new version.",
+        back_url="/standards/",
     )

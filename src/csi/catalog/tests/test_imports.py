@@ -301,3 +301,38 @@ def test_cli_import_export_list(cli, tmp_path):
     assert yaml.safe_load(out.read_text())["spec"]["tier"] == 2
     bad = cli("catalog", "import", str(tmp_path / "missing.yaml"))
     assert bad.returncode != 0 and "no such file or folder" in bad.stderr
+
+
+def test_import_and_export_over_the_api(make_user, api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from csi.core.testing import assert_error_shape
+
+    strategist = make_user(roles=["service-strategy-manager"])
+    owner = make_user(roles=["service-owner"])
+    good = b"apiVersion: csi-workbench/v1\nkind: Service\nmetadata: {name: vpn}\nspec: {name: VPN}\n"
+
+    def upload(client, content, name="c.yaml", **extra):
+        return client.post("/api/v1/catalog/import", {"files": [SimpleUploadedFile(name, content)], **extra})
+
+    assert_error_shape(upload(api(owner), good), 403)
+    preview = upload(api(strategist), good, dry_run="true").json()
+    assert preview["dry_run"] and preview["created"] == 1 and not Service.objects.exists()
+    assert upload(api(strategist), good).json()["created"] == 1
+    error = assert_error_shape(
+        upload(
+            api(strategist),
+            b"apiVersion: csi-workbench/v1\nkind: Service\nmetadata: {name: x}\nspec: {}\n",
+            "bad.yaml",
+        ),
+        422,
+    )
+    assert "bad.yaml, document 1, spec.name" in error["fields"]
+    error = assert_error_shape(
+        upload(api(strategist), "key,name\nx,Caf\xe9\n".encode("latin-1"), "s.csv"), 422
+    )
+    assert "s.csv" in error["fields"]
+    assert upload(api(strategist), b"key,name\nnew,New\n", "s.csv").json()["created"] == 1
+    exported = api(owner).get("/api/v1/catalog/export")
+    assert exported["Content-Type"].startswith("application/yaml") and b"name: vpn" in exported.content
+    assert api(owner).get("/api/v1/catalog/export", {"format": "csv"}).content.startswith(b"key,name")

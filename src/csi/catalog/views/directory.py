@@ -17,9 +17,12 @@ from csi.accounts.http import AuthenticatedRequest
 from csi.catalog import selectors, services
 from csi.catalog.choices import StakeholderKind
 from csi.catalog.forms import ObjectiveForm, ProcessForm, StakeholderForm
+from csi.catalog.imports import catalog_import
+from csi.catalog.imports.csv_io import services_csv_import
 from csi.catalog.models import OrganisationObjective, Process, Stakeholder
 from csi.core.errors import ConflictError
 from csi.core.forms import add_service_errors
+from csi.core.views import import_page
 
 
 @login_required
@@ -162,4 +165,19 @@ def objective_form(request: AuthenticatedRequest, objective_id: int | None = Non
         else (lambda data: services.objective_create(actor=request.user, data=data)),
         title=f"Objective {instance}" if instance else "New organisation objective",
         back="/catalog/objectives/",
+    )
+
+
+@login_required
+def catalog_import_page(request: AuthenticatedRequest) -> HttpResponse:
+    return import_page(
+        request,
+        title="Import into the catalog",
+        permission="catalog.import_catalog",
+        yaml_importer=catalog_import,
+        csv_importer=services_csv_import,
+        accept=".yaml,.yml,.csv",
+        explanation="Backstage catalog-info.yaml (Component, System, Resource, Domain, Group, User), CSI Workbench "
+        "catalog YAML (as exported), or a CSV list of services. Services are matched by key: known ones are updated.",
+        back_url="/catalog/",
     )

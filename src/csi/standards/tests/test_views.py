@@ -131,3 +131,41 @@ def test_standards_list_filters(owner, viewer, service):
     assert 'href="/standards/s2/"' in html and 'href="/standards/s1/"' not in html
     html = client.get("/standards/", {"kind": "sla"}).content.decode()
     assert 'href="/standards/s1/"' in html and 'href="/standards/s2/"' not in html
+
+
+def test_import_page_preview_then_import(strategist, owner):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    slo = (
+        b"apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: api-latency}\nspec: {service: api, indicatorRef: lat,"
+        b" budgetingMethod: Occurrences, timeWindow: [{duration: 4w, isRolling: true}], objectives: [{op: lte, value: 300, target: 0.95}]}\n"
+    )
+    assert signed_in(owner).get("/standards/import/").status_code == 403
+    client = signed_in(strategist)
+    preview = client.post("/standards/import/", {"files": [SimpleUploadedFile("slo.yaml", slo)]})
+    html = preview.content.decode()
+    assert preview.status_code == 200 and "Preview: nothing is stored yet" in html and "api-latency" in html
+    assert not ServiceStandard.objects.exists()
+    confirm = client.post(
+        "/standards/import/", {"confirm": "1", "name": ["slo.yaml"], "content": [slo.decode()]}
+    )
+    assert "Imported" in confirm.content.decode()
+    assert ServiceStandard.objects.get().key == "api-latency"
+    bad = client.post("/standards/import/", {"files": [SimpleUploadedFile("bad.yaml", b"kind: SLO\n")]})
+    assert bad.status_code == 422 and "bad.yaml, document 1" in bad.content.decode()
+
+
+def test_catalog_import_page_takes_csv(strategist):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from csi.catalog.models import Service
+
+    client = signed_in(strategist)
+    preview = client.post(
+        "/catalog/import/", {"files": [SimpleUploadedFile("services.csv", b"key,name\nvpn,VPN\n")]}
+    )
+    assert "vpn" in preview.content.decode() and not Service.objects.exists()
+    client.post(
+        "/catalog/import/", {"confirm": "1", "name": ["services.csv"], "content": ["key,name\nvpn,VPN\n"]}
+    )
+    assert Service.objects.get().name == "VPN"

@@ -1,0 +1,36 @@
+"""Schemas shared by the import and export endpoints of the catalog and the standards."""
+
+from typing import Any
+
+from ninja import Schema
+
+from csi.core.documents import ImportReport
+
+
+class ChangeOut(Schema):
+    kind: str
+    name: str
+    action: str
+    detail: str
+
+
+class ImportReportOut(Schema):
+    dry_run: bool
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    changes: list[ChangeOut]
+
+
+def report_out(report: ImportReport) -> dict[str, Any]:
+    return {
+        "dry_run": report.dry_run,
+        "created": report.count("create"),
+        "updated": report.count("update"),
+        "unchanged": report.count("unchanged"),
+        "skipped": report.count("skip"),
+        "changes": [
+            {"kind": c.kind, "name": c.name, "action": c.action, "detail": c.detail} for c in report.changes
+        ],
+    }
