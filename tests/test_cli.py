@@ -98,7 +98,12 @@ def test_demo_is_idempotent_and_its_logins_work(cli, live_server):
         list(User.objects.values_list("password", flat=True)),
     )
     second = cli("demo", check=True)
-    assert first.stdout == second.stdout
+    logins = first.stdout[first.stdout.index("Demo logins") :]
+    assert second.stdout[second.stdout.index("Demo logins") :] == logins
+    assert (
+        "Catalog: 0 created, 0 updated" in second.stdout
+        and "Standards: 0 created, 0 updated" in second.stdout
+    )
     assert (
         User.objects.count(),
         AuditEvent.objects.count(),
@@ -110,3 +115,23 @@ def test_demo_is_idempotent_and_its_logins_work(cli, live_server):
     assert len(rows) == len(Role)
     for username, password, *_ in rows:
         assert User.objects.get(username=username).check_password(password)
+
+
+def test_demo_organisation_content(cli):
+    result = cli("demo", check=True)
+    assert "Catalog: " in result.stdout and "Standards: " in result.stdout
+    from csi.catalog.models import Service
+    from csi.standards.models import ServiceStandard
+
+    demo = Service.objects.exclude(source__in=["backstage", "openslo"])
+    assert demo.count() >= 15 and demo.values("category").distinct().count() >= 5
+    desk = Service.objects.get(key="service-desk")
+    assert desk.owner.username == "olivia.owner" and desk.stakeholder_links.count() >= 3
+    assert desk.activities.count() >= 4 and desk.dependencies.exists()
+    p2 = ServiceStandard.objects.get(key="desk-p2-resolution")
+    assert p2.versions.count() == 2 and p2.current.calendar.key == "office-hours"
+    priorities = {
+        tuple(s.current.scope.get("priority", []))
+        for s in ServiceStandard.objects.filter(key__startswith="desk-p")
+    }
+    assert ("1 - Critical",) in priorities and ("4 - Low",) in priorities

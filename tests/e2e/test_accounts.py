@@ -4,14 +4,14 @@ import pytest
 from playwright.sync_api import expect
 
 from csi.accounts.models import ApiToken, User
-from csi.demo.services import demo_load
+from csi.demo.services import demo_logins
 from tests.e2e.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_demo_user_logs_in_sees_home_and_logs_out(page):
-    login = next(login for login in demo_load() if login.username == "olivia.owner")
+    login = next(login for login in demo_logins() if login.username == "olivia.owner")
     sign_in(page, login.username, login.password)
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", name="Welcome, Olivia Owner")).to_be_visible()
@@ -24,7 +24,7 @@ def test_demo_user_logs_in_sees_home_and_logs_out(page):
 
 
 def test_wrong_password_shows_error_and_does_not_log_in(page):
-    login = demo_load()[0]
+    login = demo_logins()[0]
     sign_in(page, login.username, "not-the-password")
     expect(page.get_by_role("alert")).to_contain_text("The username or password is wrong")
     expect(page.get_by_label("Username")).to_have_attribute("aria-invalid", "true")
@@ -33,7 +33,7 @@ def test_wrong_password_shows_error_and_does_not_log_in(page):
 
 
 def test_keyboard_only_sign_in(page):
-    login = demo_load()[0]
+    login = demo_logins()[0]
     page.goto("/accounts/login/")
     expect(page.get_by_label("Username")).to_be_focused()
     page.keyboard.type(login.username)
@@ -50,7 +50,7 @@ def test_keyboard_only_sign_in(page):
 
 @pytest.mark.parametrize("width", [1280, 400])
 def test_pages_fit_the_screen(page, width):
-    login = next(login for login in demo_load() if login.username == "ada.admin")
+    login = next(login for login in demo_logins() if login.username == "ada.admin")
     page.set_viewport_size({"width": width, "height": 800})
     sign_in(page, login.username, login.password)
     for url in ["/", "/accounts/profile/", "/admin/users/", "/admin/audit/"]:
@@ -63,7 +63,7 @@ def test_pages_fit_the_screen(page, width):
 
 
 def test_create_and_revoke_token_in_the_browser(page):
-    login = next(login for login in demo_load() if login.username == "chris.contributor")
+    login = next(login for login in demo_logins() if login.username == "chris.contributor")
     sign_in(page, login.username, login.password)
     page.get_by_role("link", name="chris.contributor").click()
     page.get_by_label("Name").fill("my script")
@@ -79,8 +79,8 @@ def test_create_and_revoke_token_in_the_browser(page):
 
 
 def test_administrator_gives_a_role(page):
-    demo_load()
-    login = next(login for login in demo_load() if login.username == "ada.admin")
+    demo_logins()
+    login = next(login for login in demo_logins() if login.username == "ada.admin")
     User.objects.create_user("newbie", password="newbie-long-pass-1")
     sign_in(page, login.username, login.password)
     expect(page.get_by_text("1 user without a role")).to_be_visible()
@@ -95,7 +95,7 @@ def test_administrator_gives_a_role(page):
 
 
 def test_user_search_filters_as_you_type(page):
-    login = next(login for login in demo_load() if login.username == "ada.admin")
+    login = next(login for login in demo_logins() if login.username == "ada.admin")
     sign_in(page, login.username, login.password)
     page.get_by_role("link", name="Admin", exact=True).click()
     table = page.locator("#user-table")

@@ -191,10 +191,10 @@ class ImportReport:
         return any(change.action in {"create", "update"} for change in self.changes)
 
     def summary(self) -> str:
-        verb = "would be" if self.dry_run else "were"
+        stored = "dry run: nothing stored" if self.dry_run else "stored"
         return (
             f"{self.count('create')} created, {self.count('update')} updated, {self.count('unchanged')} unchanged, "
-            f"{self.count('skip')} skipped ({'nothing stored: dry run' if self.dry_run else 'stored'}); objects {verb} as listed."
+            f"{self.count('skip')} skipped ({stored})."
         )
 
 

@@ -14,7 +14,12 @@ from django.db import transaction
 from csi.accounts import services as account_services
 from csi.accounts.choices import Role
 from csi.accounts.models import User
+from csi.catalog.imports import catalog_import
+from csi.core.documents import load_documents
 from csi.core.permissions import SystemActor
+from csi.standards.imports import openslo
+from csi.standards.imports.engine import standards_import
+from csi.standards.models import SpecDocument
 
 DEMO_USERS: list[tuple[str, str, str, str]] = [
     ("ada.admin", "Ada", "Admin", Role.ADMINISTRATOR),
@@ -61,13 +66,71 @@ def _load_passwords() -> dict[str, str]:
     return stored
 
 
-@transaction.atomic
-def demo_load() -> list[DemoLogin]:
-    """Create what is missing of the demo organisation and return the demo logins.
+DATA = Path(__file__).resolve().parent / "data"
 
-    Existing objects are left as they are; a demo user whose password no longer matches the stored one
-    (the data directory's password file was deleted) gets the stored one again.
+
+@dataclass
+class DemoResult:
+    logins: list[DemoLogin]
+    lines: list[str]
+
+
+def _shared_examples(actor: SystemActor) -> list[str]:
+    """Import the public Backstage and OpenSLO examples when they are beside the project. OpenSLO files
+    reuse names across versions, so they go file by file; a file whose every document is stored already
+    is skipped, so loading the demo again changes nothing."""
+    lines = []
+    backstage = Path(settings.SHARED_DATA_DIR) / "backstage-catalog"
+    if backstage.exists():
+        report = catalog_import(actor=actor, paths=[backstage])
+        lines.append(f"Backstage examples: {report.summary()}")
+    openslo_dir = Path(settings.SHARED_DATA_DIR) / "openslo"
+    if openslo_dir.exists():
+        created = updated = skipped = 0
+        for path in sorted(openslo_dir.rglob("*.yaml")):
+            documents = load_documents([path])
+            known = all(
+                SpecDocument.objects.filter(
+                    kind=d.kind, name=d.name, namespace=openslo.folder(d.data)
+                ).exists()
+                for d in documents
+            )
+            if known:
+                skipped += 1
+                continue
+            report = standards_import(actor=actor, documents=documents)
+            created, updated = created + report.count("create"), updated + report.count("update")
+        lines.append(
+            f"OpenSLO examples: {created} created, {updated} updated, {skipped} file(s) already loaded"
+        )
+    if not lines:
+        lines.append(
+            f"The public examples are not at {settings.SHARED_DATA_DIR}: skipped (set CSI_SHARED_DATA)."
+        )
+    return lines
+
+
+@transaction.atomic
+def demo_load() -> DemoResult:
+    """Create what is missing of the demo organisation and return the demo logins and what was loaded.
+
+    Existing objects are left as they are (the catalog and standards are imported, which changes nothing
+    when they are already there); a demo user whose password no longer matches the stored one (the
+    data directory's password file was deleted) gets the stored one again.
     """
+    actor = SystemActor("demo")
+    logins = demo_logins()
+    lines = [
+        f"Catalog: {catalog_import(actor=actor, paths=[DATA / 'catalog.yaml']).summary()}",
+        f"Standards: {standards_import(actor=actor, paths=[DATA / 'standards.yaml']).summary()}",
+        *_shared_examples(actor),
+    ]
+    return DemoResult(logins=logins, lines=lines)
+
+
+@transaction.atomic
+def demo_logins() -> list[DemoLogin]:
+    """Create the demo users that are missing (one per role) and return their logins."""
     actor = SystemActor("demo")
     passwords = _load_passwords()
     logins = []

@@ -16,7 +16,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        logins = demo_load()
+        result = demo_load()
+        for line in result.lines:
+            self.stdout.write(line)
+        logins = result.logins
         self.stdout.write("\nDemo logins (one per role; passwords are kept in the data directory):\n")
         self.stdout.write(f"  {'username':<20} {'password':<18} role")
         for login in logins:
