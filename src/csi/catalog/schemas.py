@@ -204,18 +204,18 @@ class ToolPatch(InSchema):
     description: str | None = Field(None, max_length=2_000)
 
 
-class RoleOut(Schema):
+class DeliveryRolePartOut(Schema):
     id: int
     name: str
     description: str
 
 
-class RoleIn(InSchema):
+class DeliveryRoleIn(InSchema):
     name: str = Field(min_length=1, max_length=100)
     description: str = Field("", max_length=2_000)
 
 
-class RolePatch(InSchema):
+class DeliveryRolePatch(InSchema):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = Field(None, max_length=2_000)
 
@@ -275,7 +275,7 @@ class ServiceProcessIn(InSchema):
     notes: str = Field("", max_length=500)
 
 
-class DeliveryRoleOut(RoleOut):
+class DeliveryRoleOut(DeliveryRolePartOut):
     skills: list[RoleSkillOut]
 
 

@@ -1,5 +1,6 @@
 """API endpoints of calendars and service standards."""
 
+from datetime import time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,12 +22,15 @@ from csi.standards.imports import standards_export, standards_import
 from csi.standards.models import Calendar
 from csi.standards.schemas import (
     KEY,
+    SERVICE_KEY,
     BusinessTimeOut,
     BusinessTimeQuery,
     CalendarIn,
     CalendarOut,
     CalendarPatch,
     RevisionIn,
+    ServiceHoursIn,
+    ServiceHoursIO,
     StandardFilter,
     StandardIn,
     StandardOut,
@@ -36,12 +40,16 @@ from csi.standards.schemas import (
 
 router = Router(tags=["standards"])
 KeyPath = Path(..., pattern=KEY, max_length=63)
+ServiceKeyPath = Path(..., pattern=SERVICE_KEY, max_length=63)
 
 
 def _hours(payload: dict[str, Any]) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if payload.get("periods") is not None:
-        extra["periods"] = [(p["weekday"], p["start"], p["end"]) for p in payload.pop("periods")]
+        extra["periods"] = [
+            (p["weekday"], time.fromisoformat(p["start"]), time.fromisoformat(p["end"]))
+            for p in payload.pop("periods")
+        ]
     else:
         payload.pop("periods", None)
     if payload.get("holidays") is not None:
@@ -147,6 +155,35 @@ def _package(service: Service, name: str | None) -> ServiceLevelPackage | None:
     if package is None:
         raise ValidationError({"package": f"{service.key} has no package named '{name}'."})
     return package
+
+
+@router.get(
+    "/services/{key}/hours", response={200: ServiceHoursIO, **ERROR_RESPONSES}, summary="A service's hours"
+)
+def service_hours_get(request: HttpRequest, key: str = ServiceKeyPath):
+    """The calendar the service is provided in; null: around the clock."""
+    hours = selectors.service_hours(
+        actor=request.user, service=catalog_selectors.service_get(actor=request.user, key=key)
+    )
+    return {"calendar": hours.calendar.key if hours else None}
+
+
+@router.put(
+    "/services/{key}/hours",
+    response={200: ServiceHoursIO, **ERROR_RESPONSES},
+    summary="Set a service's hours",
+)
+def service_hours_set(request: HttpRequest, payload: ServiceHoursIn, key: str = ServiceKeyPath):
+    """The calendar the service is provided in (null: around the clock). Its owner or a catalog manager."""
+    service = catalog_selectors.service_get(actor=request.user, key=key)
+    calendar = None
+    if payload.calendar:
+        try:
+            calendar = selectors.calendar_get(actor=request.user, key=payload.calendar)
+        except Calendar.DoesNotExist as exc:
+            raise ValidationError({"calendar": f"No calendar has the key '{payload.calendar}'."}) from exc
+    services.service_hours_set(actor=request.user, service=service, calendar=calendar)
+    return {"calendar": calendar.key if calendar else None}
 
 
 @router.get(

@@ -290,3 +290,14 @@ class SpecDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name}"
+
+
+class ServiceHours(models.Model):
+    """The hours a service is provided in: one calendar per service (none recorded: around the clock).
+    Standards name their own clock; this is the service's published service hours."""
+
+    service = models.OneToOneField("catalog.Service", on_delete=models.CASCADE, related_name="hours")
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="services")
+
+    def __str__(self) -> str:
+        return f"{self.service.key}: {self.calendar.name}"

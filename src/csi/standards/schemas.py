@@ -1,6 +1,6 @@
 """API schemas of calendars and service standards."""
 
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,10 +23,15 @@ SERVICE_KEY = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 ScopeList = list[str]
 
 
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
 class PeriodIO(Schema):
-    weekday: int = Field(ge=0, le=6, description="0 = Monday")
-    start: time
-    end: time = Field(description="00:00 means midnight at the end of the day")
+    weekday: StrictInt = Field(ge=0, le=6, description="0 = Monday")
+    start: str = Field(pattern=HHMM, description="Local time, HH:MM")
+    end: str = Field(
+        pattern=HHMM, description="Local time, HH:MM; 00:00 means midnight at the end of the day"
+    )
 
 
 class HolidayIO(Schema):
@@ -44,7 +49,14 @@ class CalendarOut(Schema):
 
     @staticmethod
     def resolve_periods(obj: Any) -> list[dict[str, Any]]:
-        return [{"weekday": p.weekday, "start": p.start_time, "end": p.end_time} for p in obj.periods.all()]
+        return [
+            {
+                "weekday": p.weekday,
+                "start": p.start_time.strftime("%H:%M"),
+                "end": p.end_time.strftime("%H:%M"),
+            }
+            for p in obj.periods.all()
+        ]
 
     @staticmethod
     def resolve_holidays(obj: Any) -> list[dict[str, Any]]:
@@ -201,3 +213,15 @@ class StandardFilter(Schema):
     kind: StandardKind | None = None
     metric: Metric | None = None
     search: str | None = Field(None, max_length=200)
+
+
+class ServiceHoursIO(Schema):
+    calendar: str | None = Field(
+        None, pattern=KEY, max_length=63, description="Calendar key; null: around the clock"
+    )
+
+
+class ServiceHoursIn(InSchema):
+    calendar: str | None = Field(
+        None, pattern=KEY, max_length=63, description="Calendar key; null: around the clock"
+    )

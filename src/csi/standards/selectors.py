@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from csi.core.permissions import require
-from csi.standards.models import Calendar, ServiceStandard, StandardVersion
+from csi.standards.models import Calendar, ServiceHours, ServiceStandard, StandardVersion
 
 
 def _latest_first() -> Prefetch:
@@ -64,3 +64,9 @@ def calendar_list(*, actor: Any) -> QuerySet[Calendar]:
 def calendar_get(*, actor: Any, key: str) -> Calendar:
     require(actor, "standards.view_standards")
     return Calendar.objects.prefetch_related("periods", "holidays").get(key=key)
+
+
+def service_hours(*, actor: Any, service: Any) -> ServiceHours | None:
+    """The calendar of a service's hours, or None (around the clock)."""
+    require(actor, "standards.view_standards")
+    return ServiceHours.objects.select_related("calendar").filter(service=service).first()

@@ -14,7 +14,14 @@ from django.utils import timezone
 from csi.core.errors import ConflictError
 from csi.core.permissions import require
 from csi.core.services import audit_record, model_create, model_delete, model_update, snapshot
-from csi.standards.models import Calendar, Holiday, ServiceStandard, StandardVersion, WorkingPeriod
+from csi.standards.models import (
+    Calendar,
+    Holiday,
+    ServiceHours,
+    ServiceStandard,
+    StandardVersion,
+    WorkingPeriod,
+)
 
 STANDARD_FIELDS = {"key", "name", "kind", "package", "counterparty", "source"}
 VERSION_FIELDS = {
@@ -263,3 +270,19 @@ def standard_revise(
 def standard_delete(*, actor: Any, standard: ServiceStandard) -> None:
     require(actor, "standards.change_standard", standard)
     model_delete(actor=actor, instance=standard, scope=standard.service)
+
+
+@transaction.atomic
+def service_hours_set(*, actor: Any, service: Any, calendar: Calendar | None) -> ServiceHours | None:
+    """Set (or, with None, clear) the calendar of a service's hours; whoever may change the service."""
+    require(actor, "catalog.change_service", service)
+    current = ServiceHours.objects.filter(service=service).first()
+    if calendar is None:
+        if current is not None:
+            model_delete(actor=actor, instance=current, scope=service)
+        return None
+    if current is None:
+        return model_create(
+            actor=actor, model=ServiceHours, data={"service": service, "calendar": calendar}, scope=service
+        )
+    return model_update(actor=actor, instance=current, data={"calendar": calendar}, scope=service)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("standards/calendars/new/", views.calendar_form, name="calendar_create"),
     path("standards/calendars/<slug:key>/", views.calendar_form, name="calendar_edit"),
     path("standards/new/<slug:service_key>/", views.standard_create, name="standard_create"),
+    path("standards/hours/<slug:service_key>/", views.service_hours, name="service_hours"),
     path("standards/<str:key>/", views.standard_detail, name="standard_detail"),
     path("standards/<str:key>/revise/", views.standard_revise, name="standard_revise"),
 ]

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from csi.accounts.http import AuthenticatedRequest
 from csi.catalog import selectors as catalog_selectors
@@ -26,7 +28,30 @@ from csi.standards.models import Calendar, ServiceStandard
 
 def service_section_context(request: AuthenticatedRequest, service: Service) -> dict[str, Any]:
     """For the catalog's service page: this service's standards with their current versions."""
-    return {"standards": list(selectors.standard_list(actor=request.user, service_key=service.key))}
+    hours = selectors.service_hours(actor=request.user, service=service)
+    return {
+        "standards": list(selectors.standard_list(actor=request.user, service_key=service.key)),
+        "hours": hours,
+        "calendars": selectors.calendar_list(actor=request.user),
+    }
+
+
+@login_required
+@require_POST
+def service_hours(request: AuthenticatedRequest, service_key: str) -> HttpResponse:
+    """Set the calendar of a service's hours from its page."""
+    try:
+        service = catalog_selectors.service_get(actor=request.user, key=service_key)
+    except Service.DoesNotExist as exc:
+        raise Http404 from exc
+    key = request.POST.get("calendar", "")
+    calendar = Calendar.objects.filter(key=key).first() if key else None
+    if key and calendar is None:
+        messages.error(request, f"No calendar has the key '{key[:63]}'.")
+    else:
+        services.service_hours_set(actor=request.user, service=service, calendar=calendar)
+        messages.success(request, "Service hours saved.")
+    return redirect(reverse("catalog:service_detail", kwargs={"key": service.key}) + "#standards")
 
 
 @login_required

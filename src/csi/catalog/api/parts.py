@@ -28,6 +28,9 @@ from csi.catalog.schemas import (
     ActivityOut,
     ActivityPatch,
     DeliveryModelOut,
+    DeliveryRoleIn,
+    DeliveryRolePartOut,
+    DeliveryRolePatch,
     PackageIn,
     PackageOut,
     PackagePatch,
@@ -35,9 +38,6 @@ from csi.catalog.schemas import (
     RiskIn,
     RiskOut,
     RiskPatch,
-    RoleIn,
-    RoleOut,
-    RolePatch,
     RoleSkillIn,
     ServiceProcessIn,
     ServiceProcessOut,
@@ -116,7 +116,7 @@ _register("packages", "service level package", ServiceLevelPackage, PackageIn, P
 _register("timelines", "delivery timeline", DeliveryTimeline, TimelineIn, TimelinePatch, TimelineOut)
 _register("risks", "portfolio risk", PortfolioRisk, RiskIn, RiskPatch, RiskOut)
 _register("tools", "tool or technology", ServiceTool, ToolIn, ToolPatch, ToolOut)
-_register("roles", "delivery role", DeliveryRole, RoleIn, RolePatch, RoleOut)
+_register("roles", "delivery role", DeliveryRole, DeliveryRoleIn, DeliveryRolePatch, DeliveryRolePartOut)
 _register("activities", "activity", ServiceActivity, ActivityIn, ActivityPatch, ActivityOut)
 
 

@@ -33,7 +33,7 @@ from csi.core.services import model_create, model_update
 from csi.standards import services
 from csi.standards.imports import openslo
 from csi.standards.imports.native import NATIVE_KINDS
-from csi.standards.models import Calendar, ServiceStandard, SpecDocument, StandardVersion
+from csi.standards.models import Calendar, ServiceHours, ServiceStandard, SpecDocument, StandardVersion
 from csi.standards.services import VERSION_FIELDS
 
 NATIVE = "csi-workbench/v1"
@@ -195,6 +195,21 @@ class _Run:
         data["calendar_period"] = data["calendar_period"] or ""
         return data
 
+    def hours(self, document: Document, doc: Any) -> None:
+        def apply() -> None:
+            service = Service.objects.filter(key=doc.metadata.name).first()
+            if service is None:
+                raise ValidationError({"metadata.name": f"No service has the key '{doc.metadata.name}'."})
+            calendar = Calendar.objects.filter(key=doc.spec.calendar).first() if doc.spec.calendar else None
+            if doc.spec.calendar and calendar is None:
+                raise ValidationError({"calendar": f"No calendar has the key '{doc.spec.calendar}'."})
+            current = ServiceHours.objects.filter(service=service).first()
+            if (current.calendar_id if current else None) != (calendar.pk if calendar else None):
+                services.service_hours_set(actor=self.actor, service=service, calendar=calendar)
+
+        existed = ServiceHours.objects.filter(service__key=doc.metadata.name).exists()
+        self.step(document, ("ServiceHours", doc.metadata.name), existed or doc.spec.calendar is None, apply)
+
     def standard(self, document: Document, doc: Any) -> None:
         spec = doc.spec
 
@@ -348,12 +363,14 @@ def standards_import(
     parsed = _parse(documents, problems)
     problems.raise_if_any()
     report = ImportReport(dry_run=dry_run)
-    order = {"Calendar": 0, "Service": 1, "Standard": 2, "SLO": 3}
+    order = {"Calendar": 0, "Service": 1, "ServiceHours": 2, "Standard": 3, "SLO": 4}
     with transaction.atomic():
         run = _Run(actor, report, problems)
         for document, spec in sorted(parsed, key=lambda item: order.get(item[0].kind, 9)):
             if document.api_version == NATIVE:
-                (run.calendar if document.kind == "Calendar" else run.standard)(document, spec)
+                {"Calendar": run.calendar, "ServiceHours": run.hours, "Standard": run.standard}[
+                    document.kind
+                ](document, spec)
             else:
                 run.openslo_document(document, spec)
         if problems.items or dry_run:
@@ -398,6 +415,15 @@ def standards_export(*, actor: Any, fmt: str = "native") -> list[dict[str, Any]]
                         {"date": h.date.isoformat(), "name": h.name} for h in calendar.holidays.all()
                     ],
                 },
+            }
+        )
+    for hours in ServiceHours.objects.select_related("service", "calendar").order_by("service__key"):
+        documents.append(
+            {
+                "apiVersion": NATIVE,
+                "kind": "ServiceHours",
+                "metadata": {"name": hours.service.key},
+                "spec": {"calendar": hours.calendar.key},
             }
         )
     for standard in ServiceStandard.objects.select_related("service", "package").order_by("key"):

@@ -30,6 +30,10 @@ class KeyMetadata(Strict):
     name: str = Field(pattern=KEY, max_length=63)
 
 
+class ServiceKeyMetadata(Strict):
+    name: str = Field(pattern=SERVICE_KEY, max_length=63)
+
+
 class Period(Strict):
     weekday: int = Field(ge=0, le=6)
     start: time
@@ -95,4 +99,21 @@ class StandardDoc(Strict):
     spec: StandardSpec
 
 
-NATIVE_KINDS: dict[str, type[Strict]] = {"Calendar": CalendarDoc, "Standard": StandardDoc}
+class ServiceHoursSpec(Strict):
+    calendar: str | None = Field(None, pattern=KEY, max_length=63)
+
+
+class ServiceHoursDoc(Strict):
+    """metadata.name is the service's key."""
+
+    api_version: Literal["csi-workbench/v1"] = Field(alias="apiVersion")
+    kind: Literal["ServiceHours"]
+    metadata: ServiceKeyMetadata
+    spec: ServiceHoursSpec
+
+
+NATIVE_KINDS: dict[str, type[Strict]] = {
+    "Calendar": CalendarDoc,
+    "Standard": StandardDoc,
+    "ServiceHours": ServiceHoursDoc,
+}

@@ -119,3 +119,30 @@ def test_standard_bad_input_stores_nothing(owner, service, api):
         else:
             assert field in assert_error_shape(response, 422)["fields"], (change, response.json())
     assert (ServiceStandard.objects.count(), StandardVersion.objects.count()) == (0, 0)
+
+
+def test_service_hours(strategist, owner, viewer, service, api, token_for):
+    api(strategist).post("/api/v1/calendars", OFFICE, content_type=J)
+    assert api(viewer).get("/api/v1/services/email/hours").json() == {"calendar": None}
+    assert_api_access(
+        "/api/v1/services/email/hours",
+        method="put",
+        data={"calendar": "office"},
+        forbidden_token=token_for(viewer),
+        permitted_token=token_for(owner),
+    )
+    assert api(viewer).get("/api/v1/services/email/hours").json() == {"calendar": "office"}
+    assert_error_shape(
+        api(owner).put("/api/v1/services/email/hours", {"calendar": "ghost"}, content_type=J), 422
+    )
+    assert api(owner).put("/api/v1/services/email/hours", {"calendar": None}, content_type=J).json() == {
+        "calendar": None
+    }
+    from csi.core.models import AuditEvent
+
+    assert (
+        AuditEvent.objects.filter(
+            object_type="standards.servicehours", scope=f"catalog.service:{service.pk}"
+        ).count()
+        == 2
+    )

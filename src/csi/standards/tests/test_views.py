@@ -169,3 +169,21 @@ def test_catalog_import_page_takes_csv(strategist):
         "/catalog/import/", {"confirm": "1", "name": ["services.csv"], "content": ["key,name\nvpn,VPN\n"]}
     )
     assert Service.objects.get().name == "VPN"
+
+
+def test_service_hours_from_the_service_page(owner, viewer, strategist, service):
+    services.calendar_create(
+        actor=strategist, data={"key": "office", "name": "Office", "time_zone": "Europe/Paris"}
+    )
+    assert (
+        signed_in(viewer).post(f"/standards/hours/{service.key}/", {"calendar": "office"}).status_code == 403
+    )
+    client = signed_in(owner)
+    assert client.post(f"/standards/hours/{service.key}/", {"calendar": "office"}).status_code == 302
+    page = client.get(f"/catalog/services/{service.key}/").content.decode()
+    assert "<strong>Service hours:</strong> <a" in page and ">Office</a>" in page
+    client.post(f"/standards/hours/{service.key}/", {"calendar": ""})
+    assert (
+        "around the clock (no calendar set)"
+        in client.get(f"/catalog/services/{service.key}/").content.decode()
+    )
