@@ -8,3 +8,7 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from csi.catalog import permissions  # noqa: F401 - registers the rules
+        from csi.catalog.home import catalog_actions
+        from csi.core.home import register_action_provider
+
+        register_action_provider(catalog_actions)

@@ -8,8 +8,12 @@ class StandardsConfig(AppConfig):
 
     def ready(self) -> None:
         from csi.catalog.sections import ServiceSection, register_service_section
+        from csi.core.home import register_action_provider
         from csi.standards import permissions  # noqa: F401 - registers the rules
+        from csi.standards.home import standards_actions
         from csi.standards.views import service_section_context
+
+        register_action_provider(standards_actions)
 
         register_service_section(
             ServiceSection(

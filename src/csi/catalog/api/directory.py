@@ -101,6 +101,13 @@ def process_update(request: HttpRequest, payload: ProcessPatch, key: str = KeyPa
     return services.process_update(actor=request.user, process=process, data=data)
 
 
+@router.delete("/processes/{key}", response={204: None, **ERROR_RESPONSES}, summary="Remove a process")
+def process_delete(request: HttpRequest, key: str = KeyPath):
+    """Catalog managers; the process's links to services go with it."""
+    services.process_delete(actor=request.user, process=selectors.process_get(actor=request.user, key=key))
+    return Status(204, None)
+
+
 @router.get(
     "/objectives",
     response={200: list[ObjectiveOut], **ERROR_RESPONSES},

@@ -4,6 +4,7 @@ on any error nothing is stored."""
 from csi.catalog.services.delivery import (
     activity_create,
     process_create,
+    process_delete,
     process_update,
     raci_set,
     role_create,
@@ -40,6 +41,7 @@ __all__ = [
     "part_delete",
     "part_update",
     "process_create",
+    "process_delete",
     "process_update",
     "raci_set",
     "role_create",

@@ -42,6 +42,13 @@ def process_update(*, actor: Any, process: Process, data: dict[str, Any]) -> Pro
 
 
 @transaction.atomic
+def process_delete(*, actor: Any, process: Process) -> None:
+    """Remove a process (and its links to services): catalog managers."""
+    require(actor, "catalog.add_process")
+    model_delete(actor=actor, instance=process)
+
+
+@transaction.atomic
 def service_process_link(
     *, actor: Any, service: Service, process: Process, notes: str = ""
 ) -> ServiceProcess:

@@ -264,3 +264,17 @@ def test_service_list_query_budget(viewer, api):
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/api/v1/services", {"page_size": 25}).json()["count"] == 30
     assert len(queries) <= 5, [q["sql"] for q in queries]
+
+
+def test_process_delete(owner, strategist, token_for):
+    from csi.catalog.models import Process
+
+    ProcessFactory(key="old-process")
+    assert_api_access(
+        "/api/v1/processes/old-process",
+        method="delete",
+        forbidden_token=token_for(owner),
+        permitted_token=token_for(strategist),
+        ok=(204,),
+    )
+    assert not Process.objects.filter(key="old-process").exists()

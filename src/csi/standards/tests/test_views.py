@@ -187,3 +187,18 @@ def test_service_hours_from_the_service_page(owner, viewer, strategist, service)
         "around the clock (no calendar set)"
         in client.get(f"/catalog/services/{service.key}/").content.decode()
     )
+
+
+def test_home_asks_owners_for_missing_standards(owner, strategist, service):
+    from csi.catalog import services as catalog_services
+    from csi.catalog.tests.factories import ServiceFactory
+
+    catalog_services.service_transition(actor=owner, service=service, verb="go_live")
+    ServiceFactory(key="orphan", owner=None)
+    html = signed_in(owner).get("/").content.decode()
+    assert f"{service.name} has no service standards" in html
+    services.standard_create(
+        actor=owner, service=service, data={"key": "s1", "name": "S1"}, version=RESOLUTION
+    )
+    assert "has no service standards" not in signed_in(owner).get("/").content.decode()
+    assert "1 service without an owner" in signed_in(strategist).get("/").content.decode()
