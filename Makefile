@@ -38,6 +38,7 @@ format: venv
 
 bench: venv
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/catalog_import.py
 
 schemathesis: venv
 	bash scripts/schemathesis.sh
