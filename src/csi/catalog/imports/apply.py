@@ -44,9 +44,7 @@ def upsert_service(actor: Any, key: str, fields: dict[str, Any], lifecycle: str 
     if service is None:
         service = services.service_create(actor=actor, data={"key": key, **fields})
     else:
-        changed = {
-            name: value for name, value in fields.items() if _value(service, name) != _comparable(value)
-        }
+        changed = differing_fields(service, fields)
         if changed:
             service = services.service_update(actor=actor, service=service, data=changed)
     if lifecycle and lifecycle != service.lifecycle_status:
@@ -69,7 +67,8 @@ def _comparable(value: Any) -> Any:
     return value.pk if hasattr(value, "pk") else value
 
 
-def _differs(obj: Any, data: dict[str, Any]) -> dict[str, Any]:
+def differing_fields(obj: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """The items of `data` whose value differs from the object's (related objects compared by key)."""
     return {name: value for name, value in data.items() if _value(obj, name) != _comparable(value)}
 
 
@@ -90,7 +89,7 @@ def sync_parts(
         if part is None:
             part = create(data)
         else:
-            changes = _differs(part, data)
+            changes = differing_fields(part, data)
             if changes:
                 part = services.part_update(actor=actor, part=part, data=changes)
         result[key] = part

@@ -14,7 +14,7 @@ from csi.accounts import services as account_services
 from csi.accounts.models import User
 from csi.catalog import services
 from csi.catalog.imports import backstage
-from csi.catalog.imports.apply import apply_service_parts, upsert_service
+from csi.catalog.imports.apply import apply_service_parts, differing_fields, upsert_service
 from csi.catalog.imports.export import catalog_export
 from csi.catalog.imports.native_schema import NATIVE_KINDS
 from csi.catalog.models import OrganisationObjective, Process, Service, ServiceDependency, Stakeholder
@@ -190,12 +190,7 @@ class _Run:
         obj = model.objects.filter(**lookup).first()
         if obj is None:
             return self.step(document, False, lambda: create({**lookup, **data}))
-        changed = {
-            k: v
-            for k, v in data.items()
-            if getattr(obj, k)
-            != (v.pk if hasattr(v, "pk") and not isinstance(getattr(obj, k), type(v)) else v)
-        }
+        changed = differing_fields(obj, data)
         if changed:
             return self.step(document, True, lambda: update(obj, changed))
         self.step(document, True, lambda: obj)
