@@ -37,6 +37,7 @@ format: venv
 	$(BIN)/ruff check --fix .
 
 bench: venv
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/catalog_import.py
 

@@ -7,15 +7,13 @@ import sys
 
 from django.core.management import ManagementUtility, get_commands, load_command_class
 
-OWN_APPS = ("csi.core", "csi.accounts", "csi.demo")
-
 
 class CsiUtility(ManagementUtility):
     def main_help_text(self, commands_only: bool = False) -> str:
         if commands_only:
             return super().main_help_text(commands_only=True)
         commands = get_commands()
-        own = sorted(name for name, app in commands.items() if app in OWN_APPS)
+        own = sorted(name for name, app in commands.items() if app.startswith("csi."))
         lines = [
             "CSI Workbench: Continual Service Improvement for IT service management.",
             "",

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "csi.accounts",
     "csi.catalog",
     "csi.standards",
+    "csi.measures",
+    "csi.analytics",
     "csi.demo",
 ]
 

@@ -1,0 +1,81 @@
+"""The measurement store's canonical schema: every import, whatever its source tool, becomes Parquet
+files with exactly these columns, so the analytics are written once.
+
+Ticket events (`events.parquet` in each batch folder): one row per event (a ticket's version, a change
+of state, an activity). Timestamps are UTC, stored as naive `timestamp` (microseconds) so that any
+Parquet reader (DuckDB, Spark, Trino) reads the same instants. Attribute columns are strings as the
+source tool wrote them (after null markers are turned into nulls); counters are integers.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+# name -> Arrow type. Order is the column order of the Parquet files.
+EVENT_COLUMNS: dict[str, pa.DataType] = {
+    "ticket_id": pa.string(),  # the ticket or case number, never null
+    "event_at": pa.timestamp("us"),  # when this event happened (UTC), never null
+    "line": pa.int64(),  # the record's line in the imported file (header = line 1)
+    "version": pa.int64(),  # the source's version counter (ServiceNow sys_mod_count), or null
+    "state": pa.string(),  # state or activity after this event
+    "opened_at": pa.timestamp("us"),  # as the source gives it on this row (else null)
+    "resolved_at": pa.timestamp("us"),
+    "closed_at": pa.timestamp("us"),
+    "ticket_type": pa.string(),
+    "priority": pa.string(),
+    "impact": pa.string(),
+    "urgency": pa.string(),
+    "category": pa.string(),
+    "subcategory": pa.string(),
+    "assignment_group": pa.string(),
+    "assignee": pa.string(),
+    "customer": pa.string(),
+    "configuration_item": pa.string(),
+    "channel": pa.string(),
+    "sla_flag": pa.bool_(),  # the source tool's own "made SLA" flag on this row, or null
+    "reassignment_count": pa.int64(),  # the source's counters on this row, or null
+    "reopen_count": pa.int64(),
+}
+
+EVENT_SCHEMA = pa.schema(list(EVENT_COLUMNS.items()))
+
+# The attributes a profile may map and a report may group by (strings).
+ATTRIBUTES = (
+    "ticket_type",
+    "priority",
+    "impact",
+    "urgency",
+    "category",
+    "subcategory",
+    "assignment_group",
+    "assignee",
+    "customer",
+    "configuration_item",
+    "channel",
+)
+TIMESTAMP_FIELDS = ("event_at", "opened_at", "resolved_at", "closed_at")
+INTEGER_FIELDS = ("version", "reassignment_count", "reopen_count")
+BOOLEAN_FIELDS = ("sla_flag",)
+
+# Metric samples (`samples.parquet`): a measured value of a named metric at an instant, optionally for
+# a configuration item; availability samples are 1 (up) / 0 (down) or a good/total pair.
+SAMPLE_COLUMNS: dict[str, pa.DataType] = {
+    "metric": pa.string(),
+    "sampled_at": pa.timestamp("us"),
+    "line": pa.int64(),
+    "value": pa.float64(),
+    "good": pa.float64(),
+    "total": pa.float64(),
+    "configuration_item": pa.string(),
+}
+
+# Survey answers (`answers.parquet`): a score given by a respondent, optionally about a ticket.
+ANSWER_COLUMNS: dict[str, pa.DataType] = {
+    "answered_at": pa.timestamp("us"),
+    "line": pa.int64(),
+    "score": pa.float64(),
+    "ticket_id": pa.string(),
+    "respondent": pa.string(),
+    "question": pa.string(),
+    "category": pa.string(),
+}
