@@ -22,6 +22,17 @@ if not os.environ.get("CSI_DATA_DIR"):
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csi.settings")
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own data folder (the measurement store lives there), also for the `csi`
+    subprocesses it starts, so tests on both xdist workers never share files."""
+    folder = tmp_path / "csi-data"
+    folder.mkdir()
+    settings.DATA_DIR = folder
+    monkeypatch.setenv("CSI_DATA_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., Any]:
     """make_user(roles=[...], **fields): a saved, active user holding the roles, password 'pw-for-tests-1'."""
@@ -94,6 +105,7 @@ def cli(transactional_db: Any) -> Callable[..., subprocess.CompletedProcess[str]
             raise AssertionError(f"csi {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
         return result
 
+    run.database_url = url  # type: ignore[attr-defined]  # for tests that start `csi` themselves
     return run
 
 

@@ -1,0 +1,333 @@
+"""Import runs: one file into one data source, all or nothing.
+
+The file is read by DuckDB straight into a Parquet file in a hidden folder of the store (one pass, in
+bounded memory, records with bad values marked rather than failing the read), checked, and only then
+published and recorded as committed. So:
+
+- more rejected records than `max_rejects` (default 0): nothing is stored; the run is recorded as
+  rejected with its reject report (line, column, value, reason);
+- the same content (SHA-256 of the file) already committed to the source: nothing changes;
+- a process killed at any point leaves at most a hidden folder and a `running` row, which the next
+  import of the source marks failed and removes; readers only ever see committed batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import duckdb
+from django.db import transaction
+from django.utils import timezone
+
+from csi.core.permissions import require
+from csi.core.services import Actor, audit_record, snapshot
+from csi.measures import store
+from csi.measures.choices import DATA_FILE, TICKET_KINDS, BatchStatus
+from csi.measures.mapping import MissingColumns, mapped_select, parse_reject, reason_for
+from csi.measures.models import DataSource, ImportBatch, ImportReject
+from csi.measures.profiles import ProfileDocument
+from csi.measures.readers import RawRead, ReadError, Reject, collect_structural_rejects, open_raw, sql_string
+from csi.measures.services import data_changed
+
+REPORT_LIMIT = 10_000  # reject rows kept per run (all are counted)
+PREVIEW_ROWS = 20
+
+
+@dataclass
+class ImportResult:
+    """What a run did. `status` is committed, rejected, failed, duplicate or dry-run."""
+
+    status: str
+    source: str
+    file_name: str
+    batch_id: int | None = None
+    rows_read: int = 0
+    events: int = 0
+    tickets: int = 0
+    rejected: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    duplicate_of: int | None = None
+    duration_seconds: float = 0.0
+    message: str = ""
+    preview_columns: list[str] = field(default_factory=list)
+    preview: list[list[Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in {"committed", "duplicate", "dry-run"}
+
+
+class _Hasher(threading.Thread):
+    """SHA-256 of the file, computed beside DuckDB's read (hashlib releases the GIL)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        self.path = path
+        self.digest = ""
+
+    def run(self) -> None:
+        digest = hashlib.sha256()
+        with self.path.open("rb") as handle:
+            while chunk := handle.read(1 << 22):
+                digest.update(chunk)
+        self.digest = digest.hexdigest()
+
+
+def recover_interrupted(source: DataSource) -> int:
+    """Mark runs of `source` whose process has died as failed and remove what they left on disk."""
+    count = 0
+    for batch in ImportBatch.objects.filter(source=source, status=BatchStatus.RUNNING):
+        if not store.process_alive(batch.host, batch.pid):
+            ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.RUNNING).update(
+                status=BatchStatus.FAILED,
+                message="Interrupted: the importing process stopped.",
+                finished_at=timezone.now(),
+            )
+            count += 1
+    live = set(
+        ImportBatch.objects.filter(
+            source=source, status__in=[BatchStatus.COMMITTED, BatchStatus.RUNNING]
+        ).values_list("pk", flat=True)
+    )
+    store.sweep_orphans(source.pk, live)
+    return count
+
+
+def import_file(
+    *,
+    actor: Actor,
+    source: DataSource,
+    path: Path,
+    file_name: str | None = None,
+    dry_run: bool = False,
+    max_rejects: int = 0,
+    progress: bool = False,
+) -> ImportResult:
+    """Import `path` into `source` with the source's profile (see the module docstring). Needs
+    `measures.import_data`. Audited when committed; returns the result in every case except a
+    permission error."""
+    require(actor, "measures.import_data", source)
+    if max_rejects < 0:
+        raise ValueError("max_rejects cannot be negative")
+    started = time.perf_counter()
+    name = file_name or path.name
+    profile: ProfileDocument = source.profile.parsed
+    result = ImportResult(status="failed", source=source.key, file_name=name)
+    if not dry_run:
+        recover_interrupted(source)
+    hasher = _Hasher(path) if path.exists() else None
+    if hasher:
+        hasher.start()
+    batch = None if dry_run else _start_batch(actor, source, path, name, max_rejects)
+    workdir = (
+        Path(tempfile.mkdtemp(prefix="csi-dry-run-"))
+        if batch is None
+        else store.temp_dir(source.pk, batch.pk)
+    )
+    try:
+        _read_into(workdir, source, profile, path, result, progress)
+        if hasher:
+            hasher.join()
+        if result.status == "failed":
+            pass
+        elif (previous := _duplicate_of(source, hasher.digest if hasher else "")) is not None:
+            result.status, result.duplicate_of = "duplicate", previous
+            result.message = f"The same content was imported as batch #{previous}; nothing changed."
+        elif result.rejected > max_rejects:
+            result.status = "rejected"
+            result.message = f"{result.rejected} record(s) rejected, more than the {max_rejects} allowed; nothing was imported."
+        elif dry_run:
+            result.status = "dry-run"
+            result.message = "Dry run: nothing was stored."
+        else:
+            result.status = "committed"
+    except Exception as exc:
+        result.status, result.message = "failed", f"{type(exc).__name__}: {exc}"
+        _finish(batch, result, started, hasher)
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    if batch is not None and result.status == "committed":
+        store.publish(workdir, source.pk, batch.pk)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    _finish(batch, result, started, hasher, actor=actor)
+    return result
+
+
+def _start_batch(actor: Actor, source: DataSource, path: Path, name: str, max_rejects: int) -> ImportBatch:
+    host, pid = store.this_process()
+    user = cast(Any, actor) if getattr(actor, "pk", None) else None
+    return ImportBatch.objects.create(
+        source=source,
+        profile_key=source.profile.key,
+        file_name=name[:255],
+        file_size=path.stat().st_size if path.exists() else 0,
+        file_sha256="",
+        max_rejects=max_rejects,
+        started_at=timezone.now(),
+        created_by=user,
+        actor_label=str(getattr(actor, "get_username", lambda: "")())[:150],
+        host=host,
+        pid=pid,
+    )
+
+
+def _duplicate_of(source: DataSource, digest: str) -> int | None:
+    if not digest:
+        return None
+    return (
+        ImportBatch.objects.filter(source=source, status=BatchStatus.COMMITTED, file_sha256=digest)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _finish(
+    batch: ImportBatch | None,
+    result: ImportResult,
+    started: float,
+    hasher: _Hasher | None,
+    actor: Actor = None,
+) -> None:
+    result.duration_seconds = round(time.perf_counter() - started, 3)
+    if batch is None:
+        return
+    if result.status == "duplicate":
+        batch.delete()  # never committed: the earlier batch stands for this content
+        result.batch_id = None
+        return
+    status = {
+        "committed": BatchStatus.COMMITTED,
+        "rejected": BatchStatus.REJECTED,
+    }.get(result.status, BatchStatus.FAILED)
+    with transaction.atomic():
+        batch.status = status
+        batch.file_sha256 = hasher.digest if hasher and hasher.digest else ""
+        batch.rows_read, batch.events, batch.tickets = result.rows_read, result.events, result.tickets
+        batch.rejected, batch.message = result.rejected, result.message[:5000]
+        batch.finished_at = timezone.now()
+        batch.duration_seconds = result.duration_seconds
+        batch.save()
+        ImportReject.objects.bulk_create(
+            [
+                ImportReject(
+                    batch=batch,
+                    line=r.line,
+                    column=r.column[:300],
+                    value=r.value[:500],
+                    reason=r.reason[:500],
+                )
+                for r in result.rejects[:REPORT_LIMIT]
+            ],
+            batch_size=1000,
+        )
+        if status == BatchStatus.COMMITTED:
+            audit_record(actor=actor, verb="import", obj=batch, after=snapshot(batch), scope=batch.source)
+            data_changed(batch.source_id)
+    result.batch_id = batch.pk
+
+
+def _read_into(
+    workdir: Path,
+    source: DataSource,
+    profile: ProfileDocument,
+    path: Path,
+    result: ImportResult,
+    progress: bool,
+) -> None:
+    """Read the file into workdir/<data file> (see the module docstring); fills `result`'s counts,
+    rejects and preview, or sets status failed with a message."""
+    spec = profile.spec
+    con = store.engine()
+    try:
+        time_zone = spec.timestamps.time_zone or source.time_zone
+        con.execute(f"SET TimeZone = {sql_string(time_zone)}")
+        if progress:
+            con.execute("SET enable_progress_bar = true")
+            con.execute("SET enable_progress_bar_print = true")
+        try:
+            raw = open_raw(con, path, spec.format, workdir)
+            select = mapped_select(spec, raw.columns, raw.header_lines)
+        except (ReadError, MissingColumns) as exc:
+            result.message = f"{result.file_name}: {exc}" if isinstance(exc, MissingColumns) else str(exc)
+            return
+        staged = workdir / DATA_FILE[source.kind]
+        try:
+            con.execute(f"COPY ({select}) TO {sql_string(str(staged))} (FORMAT parquet, COMPRESSION zstd)")
+        except duckdb.Error as exc:
+            result.message = f"{result.file_name}: {str(exc).splitlines()[0]}"
+            return
+        structural = collect_structural_rejects(con, raw, REPORT_LIMIT)
+        _count(con, staged, source, spec, raw, result, structural)
+        if result.rows_read == 0:
+            result.message = f"{result.file_name}: no records (the file has a header and nothing else)"
+            result.status = "failed"
+            return
+        if result.rejected and result.events:
+            _drop_rejected(con, staged, workdir)
+        result.status = "read"
+    finally:
+        con.close()
+
+
+def _count(
+    con: duckdb.DuckDBPyConnection,
+    staged: Path,
+    source: DataSource,
+    spec: Any,
+    raw: RawRead,
+    result: ImportResult,
+    structural: int,
+) -> None:
+    file = sql_string(str(staged))
+    id_column = "ticket_id" if source.kind in TICKET_KINDS else None
+    tickets = "count(DISTINCT ticket_id) FILTER (WHERE _reject IS NULL)" if id_column else "0"
+    row = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE _reject IS NOT NULL), {tickets} FROM read_parquet({file})"
+    ).fetchone() or (0, 0, 0)
+    total, bad, ticket_count = (int(v or 0) for v in row)
+    result.rows_read = total + structural
+    result.rejected = bad + structural
+    result.events = total - bad
+    result.tickets = ticket_count
+    rejects = list(raw.structural)
+    for line, text in con.execute(
+        f"SELECT line, _reject FROM read_parquet({file}) WHERE _reject IS NOT NULL ORDER BY line LIMIT {REPORT_LIMIT}"
+    ).fetchall():
+        for field_name, value in parse_reject(text):
+            fm = spec.field_map(field_name)
+            rejects.append(
+                Reject(
+                    line=raw.line_of(int(line) - raw.header_lines),
+                    column=fm.column if fm else field_name,
+                    value=value[:500],
+                    reason=reason_for(field_name, spec),
+                )
+            )
+    rejects.sort(key=lambda r: (r.line or 0, r.column))
+    result.rejects = rejects[:REPORT_LIMIT]
+    cursor = con.execute(
+        f"SELECT * EXCLUDE (_reject) FROM read_parquet({file}) WHERE _reject IS NULL LIMIT {PREVIEW_ROWS}"
+    )
+    result.preview_columns = [d[0] for d in cursor.description or []]
+    result.preview = [[_plain(v) for v in row] for row in cursor.fetchall()]
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat(sep=" ") if hasattr(value, "isoformat") else value
+
+
+def _drop_rejected(con: duckdb.DuckDBPyConnection, staged: Path, workdir: Path) -> None:
+    kept = workdir / ("kept-" + staged.name)
+    con.execute(
+        f"COPY (SELECT * FROM read_parquet({sql_string(str(staged))}) WHERE _reject IS NULL) "
+        f"TO {sql_string(str(kept))} (FORMAT parquet, COMPRESSION zstd)"
+    )
+    kept.replace(staged)

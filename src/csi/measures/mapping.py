@@ -1,0 +1,141 @@
+"""The SQL that turns the raw text columns of a file into the canonical columns of a profile.
+
+`mapped_select` returns one DuckDB SELECT over the view `raw` producing, in the canonical order, every
+column of the source kind (unmapped ones null), `line` (the record's line in the file when each record takes one
+line: the record number plus the header lines), and `_reject`: null for a good record, otherwise one entry per bad field
+(`field`, the raw value), separated by \\x1f, with \\x1e between a field and its value. Conversions
+use `try_*` functions, so a bad value never aborts the read: it makes a reject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from csi.measures.profiles import REQUIRED, FieldMap, ProfileSpec
+from csi.measures.readers import quote_ident, sql_string
+from csi.measures.schema import ANSWER_COLUMNS, EVENT_COLUMNS, SAMPLE_COLUMNS
+
+FIELD_SEP = "\x1f"
+VALUE_SEP = "\x1e"
+CANONICAL = {
+    "ticket_events": EVENT_COLUMNS,
+    "ticket_snapshots": EVENT_COLUMNS,
+    "metric_samples": SAMPLE_COLUMNS,
+    "survey_answers": ANSWER_COLUMNS,
+}
+
+
+@dataclass(frozen=True)
+class MissingColumns(Exception):
+    missing: list[str]
+    available: list[str]
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.available[:40]) + (" ..." if len(self.available) > 40 else "")
+        return f"missing column(s) {', '.join(self.missing)}; the file has: {shown}"
+
+
+def _type_of(name: str, spec: ProfileSpec) -> str:
+    arrow_type = str(CANONICAL[spec.source_kind][name])
+    if arrow_type.startswith("timestamp"):
+        return "timestamp"
+    return {"int64": "integer", "double": "number", "bool": "boolean"}.get(arrow_type, "string")
+
+
+def _convert(kind: str, raw: str, field_map: FieldMap, spec: ProfileSpec) -> str:
+    if kind == "timestamp":
+        formats = [f for f in spec.timestamps.formats if f != "iso"]
+        zoned = [f for f in formats if "%z" in f or "%Z" in f]
+        naive = [f for f in formats if f not in zoned]
+        parts = []
+        if naive:
+            parts.append(f"try_strptime({raw}, [{', '.join(sql_string(f) for f in naive)}])::TIMESTAMPTZ")
+        if zoned:
+            parts.append(f"try_strptime({raw}, [{', '.join(sql_string(f) for f in zoned)}])")
+        if "iso" in spec.timestamps.formats:
+            parts.append(f"try_cast({raw} AS TIMESTAMPTZ)")
+        inner = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+        return f"timezone('UTC', {inner})"
+    if kind == "integer":
+        return f"coalesce(try_cast({raw} AS BIGINT), try_cast(try_cast({raw} AS DECIMAL(38, 0)) AS BIGINT))"
+    if kind == "number":
+        return f"try_cast({raw} AS DOUBLE)"
+    if kind == "boolean":
+        trues = ", ".join(sql_string(v.lower()) for v in field_map.true_values)
+        falses = ", ".join(sql_string(v.lower()) for v in field_map.false_values)
+        return f"CASE WHEN lower(trim({raw})) IN ({trues}) THEN true WHEN lower(trim({raw})) IN ({falses}) THEN false END"
+    return raw
+
+
+def reason_for(field: str, spec: ProfileSpec) -> str:
+    """Why a value of `field` was refused (for the reject report)."""
+    field_map = spec.field_map(field) or FieldMap(column=field)
+    kind = _type_of(field, spec)
+    if kind == "timestamp":
+        return "not a date and time in the profile's formats: " + ", ".join(spec.timestamps.formats)
+    if kind == "integer":
+        return "not a whole number"
+    if kind == "number":
+        return "not a number"
+    if kind == "boolean":
+        return f"not one of {', '.join(field_map.true_values)} / {', '.join(field_map.false_values)}"
+    return "required value is missing"
+
+
+def mapped_select(spec: ProfileSpec, columns: list[str], header_lines: int = 0) -> str:
+    """The SELECT described in the module docstring; raises MissingColumns when the file lacks a
+    column the profile requires."""
+    mapped = spec.mapped()
+    missing = [fm.column for fm in mapped.values() if not fm.optional and fm.column not in columns]
+    if missing:
+        raise MissingColumns(missing, columns)
+    nulls = ", ".join(sql_string(v) for v in spec.null_values)
+    inner, outer, problems = ['"__record"'], [], []
+    required = set(REQUIRED[spec.source_kind])
+    for name in CANONICAL[spec.source_kind]:
+        if name == "line":
+            outer.append(f'"__record" + {int(header_lines)} AS line')
+            continue
+        kind = _type_of(name, spec)
+        field_map = mapped.get(name)
+        target = _arrow_sql(kind)
+        if name in spec.constants:
+            outer.append(f"{sql_string(spec.constants[name])}::{target} AS {quote_ident(name)}")
+            continue
+        if field_map is None or field_map.column not in columns:
+            outer.append(f"NULL::{target} AS {quote_ident(name)}")
+            continue
+        raw_name = quote_ident(f"raw:{name}")
+        source = quote_ident(field_map.column)
+        cleaned = f"CASE WHEN {source} IN ({nulls}) THEN NULL ELSE {source} END" if nulls else source
+        inner.append(f"{cleaned} AS {raw_name}")
+        inner.append(f"{_convert(kind, cleaned, field_map, spec)}::{target} AS {quote_ident(name)}")
+        outer.append(quote_ident(name))
+        bad = (
+            f"{quote_ident(name)} IS NULL"
+            if name in required
+            else f"{raw_name} IS NOT NULL AND {quote_ident(name)} IS NULL"
+        )
+        problems.append(
+            f"CASE WHEN {bad} THEN {sql_string(name + VALUE_SEP)} || coalesce({raw_name}, '') END"
+        )
+    reject = f"nullif(concat_ws({sql_string(FIELD_SEP)}, {', '.join(problems)}), '')" if problems else "NULL"
+    return (
+        f"SELECT {', '.join(outer)}, {reject} AS _reject "
+        f"FROM (SELECT {', '.join(inner)} FROM raw) AS converted"
+    )
+
+
+def _arrow_sql(kind: str) -> str:
+    return {"timestamp": "TIMESTAMP", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}.get(
+        kind, "VARCHAR"
+    )
+
+
+def parse_reject(text: str) -> list[tuple[str, str]]:
+    """The (field, raw value) pairs of a `_reject` value."""
+    pairs = []
+    for entry in text.split(FIELD_SEP):
+        field, _, value = entry.partition(VALUE_SEP)
+        pairs.append((field, value))
+    return pairs

@@ -1,0 +1,134 @@
+"""Data sources, mapping profiles, import batches (with their rejects) and the rules that assign
+tickets to services. The measured data itself is not here: each committed batch is a folder of
+immutable Parquet files in the measurement store (`csi.measures.store`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from csi.measures.choices import BatchStatus, RuleField, SourceKind
+from csi.standards.models import KEY_VALIDATOR, validate_time_zone
+
+
+class MappingProfile(models.Model):
+    """How a tool's export becomes canonical data: the validated YAML document (`document`), kept as
+    data. Built-in profiles ship with the code and are refreshed from it after every migrate; they
+    cannot be edited or deleted."""
+
+    key = models.CharField(max_length=63, unique=True, validators=[KEY_VALIDATOR])
+    name = models.CharField(max_length=200)
+    source_kind = models.CharField(max_length=20, choices=SourceKind.choices)
+    builtin = models.BooleanField(default=False)
+    document = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def parsed(self) -> Any:
+        from csi.measures.profiles import ProfileDocument
+
+        return ProfileDocument.model_validate(self.document)
+
+
+class DataSource(models.Model):
+    """A feed of measured data (a service-desk tool's export, a monitoring system, a survey) read
+    with one mapping profile; naive timestamps in its files are in `time_zone`."""
+
+    key = models.CharField(max_length=63, unique=True, validators=[KEY_VALIDATOR])
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=SourceKind.choices)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    profile = models.ForeignKey(MappingProfile, on_delete=models.PROTECT, related_name="sources")
+    description = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportBatch(models.Model):
+    """One import run of one file into a source. Only `committed` batches are read by the analytics;
+    their folder in the store is written completely before the row says so. `file_sha256` detects the
+    same content imported twice. A later batch supersedes the earlier batches' versions of the tickets
+    it holds."""
+
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="batches")
+    status = models.CharField(max_length=10, choices=BatchStatus.choices, default=BatchStatus.RUNNING)
+    profile_key = models.CharField(max_length=63)
+    file_name = models.CharField(max_length=255)
+    file_size = models.BigIntegerField(default=0)
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    rows_read = models.BigIntegerField(default=0)
+    events = models.BigIntegerField(default=0, help_text="Records stored (events, samples or answers)")
+    tickets = models.BigIntegerField(default=0)
+    rejected = models.BigIntegerField(default=0)
+    max_rejects = models.BigIntegerField(default=0)
+    first_at = models.DateTimeField(null=True, blank=True, help_text="Earliest event in the batch")
+    last_at = models.DateTimeField(null=True, blank=True, help_text="Latest event in the batch")
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.IntegerField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["source", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.source.key} #{self.pk} ({self.file_name})"
+
+
+class ImportReject(models.Model):
+    """A record an import could not take: where (line, column), the value, and why."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="reject_rows")
+    line = models.BigIntegerField(null=True, blank=True)
+    column = models.CharField(max_length=300, blank=True)
+    value = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["batch", "line", "pk"]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+class ServiceMappingRule(models.Model):
+    """Assigns a source's tickets to a catalog service: those whose `field` is one of `values`, or for
+    which `expression` is true (a safe expression over the ticket's fields). A ticket belongs to every
+    service one of whose rules matches. Changing a rule refreshes the rollups."""
+
+    source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="rules")
+    service = models.ForeignKey("catalog.Service", on_delete=models.CASCADE, related_name="mapping_rules")
+    position = models.PositiveIntegerField(default=0)
+    field = models.CharField(max_length=30, choices=RuleField.choices, blank=True)
+    values = models.JSONField(default=list, blank=True)
+    expression = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source", "position", "pk"]
+
+    def __str__(self) -> str:
+        what = self.expression or f"{self.field} in {', '.join(self.values)}"
+        return f"{what} -> {self.service_id}"

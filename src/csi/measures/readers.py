@@ -1,0 +1,320 @@
+"""Reading an export file, whatever its format, into a DuckDB view of text columns.
+
+`open_raw` turns CSV (any delimiter, quote and encoding, UTF-8 with or without BOM), XLSX, a JSON array,
+NDJSON, or a zip holding one of these, into a view named `raw`: one VARCHAR column per source column
+(duplicate header names kept apart as "Name (2)") plus `__record`, the record's position in the file
+(1 = the first record after the header). CSV records that cannot be read (too few or too many fields,
+an unterminated quote, invalid UTF-8) are not in the view; they come back as `structural` rejects with
+their line. Anything that makes the whole file unreadable raises `ReadError` with a message that says
+what and where.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import fnmatch
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from csi.measures.profiles import FileFormat
+
+MAX_COLUMNS = 2000
+XLSX_MAX_ROWS = 1_048_576
+
+
+class ReadError(Exception):
+    """The file cannot be read at all; nothing is imported."""
+
+
+@dataclass(frozen=True)
+class Reject:
+    line: int | None
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class RawRead:
+    columns: list[str]
+    header_lines: int  # lines before the first record (header and skipped rows)
+    structural: list[Reject] = field(default_factory=list)
+    kind: str = "csv"
+
+    def line_of(self, record: int) -> int:
+        """The file line of a record: records count from 1 after the header; each structural reject
+        before it took one line (a record spread over several lines by a quoted newline counts once)."""
+        if self.kind != "csv":
+            return record + self.header_lines
+        line = record + self.header_lines
+        for rejected in sorted(r.line for r in self.structural if r.line is not None):
+            if rejected <= line:
+                line += 1
+        return line
+
+
+def sql_string(value: str) -> str:
+    """A DuckDB string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def quote_ident(name: str) -> str:
+    """A DuckDB identifier (any header text is safe inside it)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Header names made unique by position ("Labels", "Labels (2)"); blank names become "column N"."""
+    seen: dict[str, int] = {}
+    result = []
+    for index, raw in enumerate(names, start=1):
+        name = (raw or "").strip() or f"column {index}"
+        count = seen.get(name, 0) + 1
+        seen[name] = count
+        result.append(name if count == 1 else f"{name} ({count})")
+    return result
+
+
+def open_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, workdir: Path) -> RawRead:
+    """Create the view `raw` over the file (see the module docstring)."""
+    if not path.exists():
+        raise ReadError(f"{path.name}: no such file")
+    if path.stat().st_size == 0:
+        raise ReadError(f"{path.name}: the file is empty")
+    if fmt.type != "xlsx" and zipfile.is_zipfile(path):
+        path = _extract_member(path, fmt, workdir)
+        if path.stat().st_size == 0:
+            raise ReadError(f"{path.name}: the file in the zip is empty")
+    if fmt.type == "csv":
+        return _open_csv(con, path, fmt, workdir)
+    if fmt.type == "xlsx":
+        return _open_xlsx(con, path, fmt)
+    return _open_json(con, path, fmt)
+
+
+def _extract_member(path: Path, fmt: FileFormat, workdir: Path) -> Path:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [
+                info
+                for info in archive.infolist()
+                if not info.is_dir() and not info.filename.startswith("__MACOSX/")
+            ]
+            if fmt.member:
+                members = [m for m in members if fnmatch.fnmatch(Path(m.filename).name, fmt.member)]
+            if len(members) != 1:
+                names = ", ".join(m.filename for m in members[:10]) or "none"
+                wanted = f" matching '{fmt.member}'" if fmt.member else ""
+                raise ReadError(
+                    f"{path.name}: a zip must hold exactly one data file{wanted}; found {len(members)} ({names})"
+                )
+            member = members[0]
+            target = workdir / ("member" + Path(member.filename).suffix.lower())
+            with archive.open(member) as source, target.open("wb") as out:
+                while chunk := source.read(1 << 20):
+                    out.write(chunk)
+            return target
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise ReadError(f"{path.name}: the zip cannot be read ({exc})") from exc
+
+
+def _utf8_copy(path: Path, encoding: str, workdir: Path) -> Path:
+    """A UTF-8 copy of a file in another encoding (streamed); ReadError with the line of the first
+    byte sequence that is not valid in that encoding."""
+    target = workdir / "utf8.csv"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    line, first = 1, True
+    with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
+        while chunk := source.read(1 << 20):
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                partial = chunk[: exc.start].decode(encoding, errors="replace")
+                raise ReadError(
+                    f"{path.name}, line {line + partial.count(chr(10))}: not valid {encoding} "
+                    f"({exc.reason}); set format.encoding in the profile"
+                ) from exc
+            line += text.count("\n")
+            out.write(text.lstrip("\ufeff") if first else text)
+            first = False
+        out.write(decoder.decode(b"", final=True))
+    return target
+
+
+def _header(path: Path, fmt: FileFormat) -> list[str]:
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+        for _ in range(fmt.skip_rows):
+            handle.readline()
+        reader = csv.reader(handle, delimiter=fmt.delimiter, quotechar=fmt.quote or None)
+        try:
+            return next(reader)
+        except StopIteration:
+            return []
+        except csv.Error as exc:
+            raise ReadError(
+                f"{path.name}, line {fmt.skip_rows + 1}: the header cannot be read ({exc})"
+            ) from exc
+
+
+def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, workdir: Path) -> RawRead:
+    if fmt.encoding not in {"utf-8", "utf-8-sig"}:
+        path = _utf8_copy(path, fmt.encoding, workdir)
+    if fmt.header:
+        header = _header(path, fmt)
+        if not any(name.strip() for name in header):
+            raise ReadError(f"{path.name}: the first line is empty; expected a header row")
+        names = unique_names(header)
+    else:
+        names = unique_names(fmt.columns)
+    if len(names) > MAX_COLUMNS:
+        raise ReadError(f"{path.name}: {len(names)} columns; at most {MAX_COLUMNS} are read")
+    header_lines = fmt.skip_rows + (1 if fmt.header else 0)
+    columns = ", ".join(f"{sql_string(name)}: 'VARCHAR'" for name in names)
+    source = (
+        f"read_csv({sql_string(str(path))}, header = {str(fmt.header).lower()}, skip = {fmt.skip_rows}, "
+        f"columns = {{{columns}}}, auto_detect = false, delim = {sql_string(fmt.delimiter)}, "
+        f"quote = {sql_string(fmt.quote)}, escape = {sql_string(fmt.escape or fmt.quote)}, "
+        "store_rejects = true, max_line_size = 8000000)"
+    )
+    try:
+        con.execute(f"CREATE OR REPLACE VIEW raw_source AS SELECT * FROM {source}")
+    except duckdb.Error as exc:
+        raise ReadError(f"{path.name}: {_first_line(exc)}") from exc
+    con.execute('CREATE OR REPLACE VIEW raw AS SELECT *, row_number() OVER () AS "__record" FROM raw_source')
+    return RawRead(columns=names, header_lines=header_lines, kind="csv")
+
+
+def collect_structural_rejects(con: duckdb.DuckDBPyConnection, read: RawRead, limit: int) -> int:
+    """After the view has been scanned: move DuckDB's CSV reject table into `read.structural`
+    (at most `limit` kept) and return how many there were."""
+    if read.kind != "csv":
+        return 0
+    try:
+        total = con.execute("SELECT count(DISTINCT line) FROM reject_errors").fetchone()
+    except duckdb.Error:
+        return 0
+    count = int(total[0]) if total else 0
+    rows = con.execute(
+        "SELECT line, any_value(column_name ORDER BY column_idx), any_value(csv_line), "
+        "any_value(error_type ORDER BY column_idx), any_value(error_message ORDER BY column_idx) "
+        "FROM reject_errors GROUP BY line ORDER BY line LIMIT ?",
+        [max(limit, 0)],
+    ).fetchall()
+    for line, column, csv_line, error_type, message in rows:
+        read.structural.append(
+            Reject(
+                line=int(line) if line is not None else None,
+                column=str(column or ""),
+                value=str(csv_line or "").rstrip("\r\n")[:500],
+                reason=_structural_reason(str(error_type), str(message)),
+            )
+        )
+    return count
+
+
+def _structural_reason(error_type: str, message: str) -> str:
+    reasons = {
+        "MISSING COLUMNS": "too few fields",
+        "TOO MANY COLUMNS": "too many fields",
+        "UNQUOTED VALUE": "unterminated or misplaced quote (truncated file?)",
+        "INVALID UNICODE": "not valid UTF-8 (set format.encoding in the profile, e.g. latin-1)",
+        "INVALID ENCODING": "not valid UTF-8 (set format.encoding in the profile, e.g. latin-1)",
+        "LINE SIZE OVER MAXIMUM": "line longer than 8 MB",
+    }
+    return f"{reasons.get(error_type, error_type.lower())}: {message}"[:500]
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _cell(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _open_xlsx(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat) -> RawRead:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+        raise ReadError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
+    try:
+        if fmt.sheet:
+            if fmt.sheet not in book.sheetnames:
+                raise ReadError(f"{path.name}: no sheet '{fmt.sheet}' (sheets: {', '.join(book.sheetnames)})")
+            sheet = book[fmt.sheet]
+        else:
+            sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        for _ in range(fmt.skip_rows):
+            next(rows, None)
+        if fmt.header:
+            first = next(rows, None)
+            if first is None:
+                raise ReadError(f"{path.name}: the sheet is empty")
+            names = unique_names([_cell(v) or "" for v in first])
+        else:
+            names = unique_names(fmt.columns)
+        columns: list[list[str | None]] = [[] for _ in names]
+        for count, row in enumerate(rows, start=1):
+            if count > XLSX_MAX_ROWS:
+                raise ReadError(f"{path.name}: more than {XLSX_MAX_ROWS} rows")
+            if all(v is None for v in row):
+                continue
+            for index, values in enumerate(columns):
+                values.append(_cell(row[index]) if index < len(row) else None)
+    finally:
+        book.close()
+    table = pa.table(
+        {name: pa.array(values, pa.string()) for name, values in zip(names, columns, strict=True)}
+    )
+    con.register("raw_source", table)
+    con.execute('CREATE OR REPLACE VIEW raw AS SELECT *, row_number() OVER () AS "__record" FROM raw_source')
+    return RawRead(columns=names, header_lines=fmt.skip_rows + (1 if fmt.header else 0), kind="xlsx")
+
+
+def _open_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat) -> RawRead:
+    json_format = "array" if fmt.type == "json" else "newline_delimited"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).lstrip(codecs.BOM_UTF8).lstrip()
+        if fmt.type == "json" and not head.startswith(b"["):
+            raise ReadError(f"{path.name}: expected a JSON array of objects ([{{...}}, ...])")
+        described = con.execute(
+            "DESCRIBE SELECT * FROM read_json(?, format = ?, records = true, maximum_depth = 1, sample_size = -1)",
+            [str(path), json_format],
+        ).fetchall()
+        names = [str(row[0]) for row in described]
+        columns = ", ".join(f"{sql_string(name)}: 'VARCHAR'" for name in names)
+        con.execute(
+            f"CREATE OR REPLACE VIEW raw_source AS SELECT * FROM read_json({sql_string(str(path))}, "
+            f"format = {sql_string(json_format)}, records = true, columns = {{{columns}}})"
+        )
+        con.execute("SELECT count(*) FROM raw_source").fetchone()
+    except ReadError:
+        raise
+    except duckdb.Error as exc:
+        raise ReadError(
+            f"{path.name}: not valid {'JSON' if fmt.type == 'json' else 'NDJSON'} ({_first_line(exc)})"
+        ) from exc
+    con.execute('CREATE OR REPLACE VIEW raw AS SELECT *, row_number() OVER () AS "__record" FROM raw_source')
+    return RawRead(columns=names, header_lines=0, kind="json")

@@ -1,0 +1,158 @@
+"""The measurement store: immutable Parquet batches on disk, one folder per committed import.
+
+Layout (Hive-style, so Spark, Trino or DuckDB can read it as one partitioned dataset):
+
+    <CSI_DATA_DIR>/measures/source=<source id>/batch=<batch id>/events.parquet
+
+A batch is written into a hidden temporary folder beside it and renamed into place when complete; the
+app database row is marked committed only after that, in one transaction. Readers list the committed
+batches from the database, so a batch being written, or left behind by a killed process, is never
+read; `sweep_orphans` removes such leftovers. Files are never changed once in place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+from pathlib import Path
+
+import duckdb
+import ibis
+import pyarrow as pa
+from django.conf import settings
+
+from csi.measures.choices import DATA_FILE
+from csi.measures.schema import ANSWER_COLUMNS, EVENT_COLUMNS, EVENT_SCHEMA, SAMPLE_COLUMNS
+
+COLUMNS = {
+    "events.parquet": EVENT_COLUMNS,
+    "samples.parquet": SAMPLE_COLUMNS,
+    "answers.parquet": ANSWER_COLUMNS,
+}
+ENGINE_MEMORY_LIMIT = os.environ.get("CSI_ENGINE_MEMORY", "1GB")
+
+
+def root() -> Path:
+    return Path(settings.DATA_DIR) / "measures"
+
+
+def source_dir(source_id: int) -> Path:
+    return root() / f"source={source_id}"
+
+
+def batch_dir(source_id: int, batch_id: int) -> Path:
+    return source_dir(source_id) / f"batch={batch_id}"
+
+
+def temp_dir(source_id: int, batch_id: int) -> Path:
+    """A fresh hidden folder for writing a batch (readers never look at dot-folders)."""
+    path = source_dir(source_id) / f".tmp-batch={batch_id}-{uuid.uuid4().hex[:8]}"
+    path.mkdir(parents=True, exist_ok=False)
+    return path
+
+
+def publish(temp: Path, source_id: int, batch_id: int) -> Path:
+    """Move a completely written batch folder into place (an atomic rename on one file system)."""
+    target = batch_dir(source_id, batch_id)
+    for item in temp.iterdir():
+        if item.name not in COLUMNS:
+            shutil.rmtree(item) if item.is_dir() else item.unlink()
+    for item in temp.iterdir():
+        with item.open("rb") as handle:
+            os.fsync(handle.fileno())
+    os.rename(temp, target)
+    _fsync_dir(target.parent)
+    return target
+
+
+def remove_batch(source_id: int, batch_id: int) -> None:
+    shutil.rmtree(batch_dir(source_id, batch_id), ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def this_process() -> tuple[str, int]:
+    return socket.gethostname(), os.getpid()
+
+
+def process_alive(host: str, pid: int | None) -> bool:
+    """Whether the process that started a run is still running (only knowable on this host)."""
+    if pid is None or host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_orphans(source_id: int, live_batch_ids: set[int]) -> int:
+    """Remove temporary folders and batch folders the database does not hold as committed or running;
+    returns how many were removed."""
+    folder = source_dir(source_id)
+    if not folder.exists():
+        return 0
+    removed = 0
+    for item in folder.iterdir():
+        name = item.name
+        if name.startswith(".tmp-batch="):
+            batch_id = int(name.split("=", 1)[1].split("-", 1)[0])
+        elif name.startswith("batch="):
+            batch_id = int(name.split("=", 1)[1])
+        else:
+            continue
+        if batch_id not in live_batch_ids or name.startswith(".tmp-"):
+            if name.startswith(".tmp-") and batch_id in live_batch_ids:
+                continue  # a run still writing
+            shutil.rmtree(item, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def engine() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection for one piece of work, bounded in memory (spilling to disk beyond it)."""
+    spill = root() / ".spill"
+    spill.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"memory_limit": ENGINE_MEMORY_LIMIT, "temp_directory": str(spill)})
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def ibis_connection() -> ibis.BaseBackend:
+    """An Ibis backend over a fresh bounded DuckDB connection."""
+    return ibis.duckdb.from_connection(engine())
+
+
+def batch_files(batches: list[tuple[int, int, str]]) -> list[Path]:
+    """The data files of committed batches given as (source_id, batch_id, kind)."""
+    return [batch_dir(source_id, batch_id) / DATA_FILE[kind] for source_id, batch_id, kind in batches]
+
+
+def ticket_events(con: ibis.BaseBackend, batches: list[tuple[int, int]]) -> ibis.Table:
+    """The events of the given committed batches (source_id, batch_id) as one Ibis table with the
+    canonical columns plus `source_id` and `batch_id`, each ticket's events taken from the latest
+    batch that holds the ticket (a later export supersedes earlier versions of its tickets)."""
+    if not batches:
+        schema = pa.schema(
+            [*EVENT_SCHEMA, pa.field("source_id", pa.int64()), pa.field("batch_id", pa.int64())]
+        )
+        return ibis.memtable(schema.empty_table())
+    paths = [str(batch_dir(s, b) / "events.parquet") for s, b in batches]
+    table = con.read_parquet(paths, hive_partitioning=True)
+    table = table.select(
+        *EVENT_COLUMNS, source_id=table["source"].cast("int64"), batch_id=table["batch"].cast("int64")
+    )
+    if len(batches) == 1:
+        return table
+    latest = table.batch_id.max().over(group_by=[table.source_id, table.ticket_id])
+    return table.filter(table.batch_id == latest)
