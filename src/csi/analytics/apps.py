@@ -5,3 +5,9 @@ class AnalyticsConfig(AppConfig):
     name = "csi.analytics"
     label = "analytics"
     verbose_name = "Analytics"
+
+    def ready(self) -> None:
+        from csi.analytics.services import refresh_after_change
+        from csi.measures.services import on_data_changed
+
+        on_data_changed(refresh_after_change)

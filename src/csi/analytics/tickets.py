@@ -1,0 +1,341 @@
+"""Ticket analytics over the measurement store's events, written once as Ibis expressions.
+
+The input is an Ibis table of events with the canonical columns (`csi.measures.schema.EVENT_COLUMNS`)
+plus an integer `batch_id`, already filtered so that each ticket's events come from one batch. Nothing
+here executes a query: every function returns an Ibis expression, run by DuckDB by default and meant to
+run unchanged on PySpark (plain Ibis operations only: windows, aggregates, joins, no raw SQL).
+
+Conventions used throughout:
+- a ticket's events are ordered by (event_at, line);
+- its *latest version* is the row with the highest `version` (rows without a version rank below every
+  row that has one), ties broken by the latest `event_at`, then the highest `line`;
+- durations are calendar time in seconds (float, microsecond-exact), differences of naive UTC instants;
+- a *transition* is a change between consecutive events that carry a state (events whose state is null
+  are skipped), and a *move* is a change between consecutive events that carry an assignment group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from csi.measures import schema
+
+Instant = dt.datetime | dt.date | str
+Every = Literal["hour", "day", "week"]
+
+_ORDER = ("event_at", "line")
+_STEPS: dict[str, tuple[str, dt.timedelta]] = {
+    "hour": ("h", dt.timedelta(hours=1)),
+    "day": ("D", dt.timedelta(days=1)),
+    "week": ("W", dt.timedelta(weeks=1)),
+}
+
+
+@dataclass(frozen=True)
+class TicketRules:
+    """What a source tool's states mean: resolved, closed, and "new" (nobody has responded yet)."""
+
+    resolved_states: tuple[str, ...] = ()
+    closed_states: tuple[str, ...] = ()
+    new_states: tuple[str, ...] = ()
+
+    @property
+    def finished_states(self) -> tuple[str, ...]:
+        return self.resolved_states + self.closed_states
+
+
+def _isin(value: ir.Value, options: tuple[str, ...]) -> ir.BooleanValue:
+    """`value in options` as a never-null boolean (null is in nothing)."""
+    if not options:
+        return ibis.literal(False)
+    return value.isin(options).fill_null(False)
+
+
+def _seconds(later: ir.Value, earlier: ir.Value) -> ir.FloatingValue:
+    micros = later.delta(earlier, unit="microsecond")
+    return micros.cast("float64") / 1_000_000
+
+
+def _naive_utc(value: Instant) -> dt.datetime:
+    """A naive UTC datetime from a datetime (aware ones are converted), a date (its midnight) or ISO text."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def _instant(value: Instant) -> ir.TimestampScalar:
+    return ibis.literal(_naive_utc(value), type="timestamp")
+
+
+def _event_window() -> ibis.expr.builders.LegacyWindowBuilder:
+    return ibis.window(group_by="ticket_id", order_by=list(_ORDER))
+
+
+def _latest_versions(events: ir.Table) -> ir.Table:
+    """One row per ticket: its latest version's attributes, state, flags, timestamps and counters."""
+    window = ibis.window(
+        group_by="ticket_id",
+        order_by=[events.version.isnull(), events.version.desc(), events.event_at.desc(), events.line.desc()],
+    )
+    ranked = events.mutate(_rank=ibis.row_number().over(window))
+    return ranked.filter(ranked._rank == 0).select(
+        "ticket_id",
+        "batch_id",
+        *schema.ATTRIBUTES,
+        "state",
+        "sla_flag",
+        latest_opened_at=ranked.opened_at,
+        latest_resolved_at=ranked.resolved_at,
+        latest_closed_at=ranked.closed_at,
+        latest_reassignments=ranked.reassignment_count,
+        latest_reopens=ranked.reopen_count,
+    )
+
+
+def _state_marks(events: ir.Table, rules: TicketRules) -> ir.Table:
+    """Per ticket, from its state transitions: when it last entered a finished (resolved or closed)
+    state from an unfinished one, when it last entered a closed state from a non-closed one, how many
+    times it left a finished state for an unfinished one, and its first event outside the new states."""
+    stated = events.filter(events.state.notnull())
+    stated = stated.mutate(_previous=stated.state.lag().over(_event_window()))
+    finished = _isin(stated.state, rules.finished_states)
+    was_finished = _isin(stated._previous, rules.finished_states)
+    closed = _isin(stated.state, rules.closed_states)
+    was_closed = _isin(stated._previous, rules.closed_states)
+    return stated.group_by("ticket_id").aggregate(
+        finished_entered_at=stated.event_at.max(where=finished & ~was_finished),
+        closed_entered_at=stated.event_at.max(where=closed & ~was_closed),
+        reopen_transitions=(was_finished & ~finished).sum(),
+        first_response_at=stated.event_at.min(where=~_isin(stated.state, rules.new_states)),
+    )
+
+
+def _group_moves(events: ir.Table) -> ir.Table:
+    """Per ticket: changes of assignment group between consecutive events that have one, and how many
+    of those changes go back to a group the ticket already had (ping-pongs)."""
+    grouped = events.filter(events.assignment_group.notnull())
+    grouped = grouped.mutate(
+        _seq=ibis.row_number().over(_event_window()),
+        _previous=grouped.assignment_group.lag().over(_event_window()),
+    )
+    grouped = grouped.mutate(
+        _first_seen=grouped._seq.min().over(ibis.window(group_by=["ticket_id", "assignment_group"]))
+    )
+    moved = (grouped.assignment_group != grouped._previous).fill_null(False)
+    return grouped.group_by("ticket_id").aggregate(
+        group_changes=moved.sum(),
+        ping_pongs=(moved & (grouped._first_seen < grouped._seq)).sum(),
+    )
+
+
+def ticket_facts(events: ir.Table, rules: TicketRules) -> ir.Table:
+    """One row per ticket_id. Guarantees, events ordered by (event_at, line):
+
+    - `events`, `first_event_at`, `last_event_at`: count, earliest and latest event_at;
+    - `batch_id`, every attribute of `schema.ATTRIBUTES`, `state`, `sla_flag`: from the latest version;
+    - `opened_at`: the latest version's opened_at, else first_event_at;
+    - `resolved_at`: the latest version's resolved_at; else, when the final state is resolved or closed,
+      the event_at of the last transition from an unfinished state into a resolved-or-closed state
+      (a ticket reopened and resolved again gets the later time; one reopened and closed without passing
+      a resolved state again gets the close time); else null;
+    - `closed_at`: the latest version's closed_at; else, when the final state is closed, the event_at of
+      the last transition from a non-closed state into a closed one; else null;
+    - `first_response_at`: the first event_at whose state is not null and not a new state, else null;
+    - `reassignments`: the latest version's reassignment_count, else the number of changes of
+      assignment_group between consecutive events (events without a group skipped);
+    - `ping_pongs`: how many of those changes go back to a group the ticket had before;
+    - `reopens`: the latest version's reopen_count, else the number of transitions from a resolved or
+      closed state to a state that is neither;
+    - `resolution_seconds` = resolved_at - opened_at (null when not resolved), `response_seconds` =
+      first_response_at - opened_at, `lifetime_seconds` = last_event_at - first_event_at;
+    - `first_contact_resolution`: resolved_at is set and reassignments == 0 and reopens == 0.
+    """
+    span = events.group_by("ticket_id").aggregate(
+        events=events.count(),
+        first_event_at=events.event_at.min(),
+        last_event_at=events.event_at.max(),
+    )
+    joined = (
+        span.join(_latest_versions(events), "ticket_id")
+        .left_join(_state_marks(events, rules), "ticket_id", rname="{name}_marks")
+        .left_join(_group_moves(events), "ticket_id", rname="{name}_moves")
+    )
+    finished_now = _isin(joined.state, rules.finished_states)
+    closed_now = _isin(joined.state, rules.closed_states)
+    facts = joined.select(
+        "ticket_id",
+        "batch_id",
+        "events",
+        "first_event_at",
+        "last_event_at",
+        *schema.ATTRIBUTES,
+        "state",
+        "sla_flag",
+        opened_at=ibis.coalesce(joined.latest_opened_at, joined.first_event_at),
+        resolved_at=ibis.coalesce(
+            joined.latest_resolved_at, ibis.cases((finished_now, joined.finished_entered_at), else_=None)
+        ),
+        closed_at=ibis.coalesce(
+            joined.latest_closed_at, ibis.cases((closed_now, joined.closed_entered_at), else_=None)
+        ),
+        first_response_at=joined.first_response_at,
+        reassignments=ibis.coalesce(joined.latest_reassignments, joined.group_changes, 0),
+        ping_pongs=joined.ping_pongs.fill_null(0),
+        reopens=ibis.coalesce(joined.latest_reopens, joined.reopen_transitions, 0),
+    )
+    return facts.mutate(
+        resolution_seconds=_seconds(facts.resolved_at, facts.opened_at),
+        response_seconds=_seconds(facts.first_response_at, facts.opened_at),
+        lifetime_seconds=_seconds(facts.last_event_at, facts.first_event_at),
+        first_contact_resolution=(
+            facts.resolved_at.notnull() & (facts.reassignments == 0) & (facts.reopens == 0)
+        ),
+    )
+
+
+def state_durations(events: ir.Table, rules: TicketRules) -> ir.Table:
+    """Columns ticket_id, state, seconds: per ticket and state, the calendar time from each event in that
+    state to the ticket's next event (the last event counts 0), summed; a null state is its own group.
+    A ticket's seconds add up to its lifetime_seconds. `rules` is taken for a uniform signature; no
+    state is treated specially (every state's time counts)."""
+    nxt = events.event_at.lead().over(_event_window())
+    timed = events.mutate(_seconds=_seconds(nxt, events.event_at).fill_null(0.0))
+    return (
+        timed.group_by(["ticket_id", "state"])
+        .aggregate(seconds=timed._seconds.sum())
+        .order_by(["ticket_id", "state"])
+    )
+
+
+def _keyed(facts: ir.Table, by: str | None) -> ir.Table:
+    """facts with a string `key`: the `by` column's value, or "all" when by is None."""
+    if by is None:
+        return facts.mutate(key=ibis.literal("all"))
+    if by not in facts.columns:
+        raise ValueError(f"cannot group tickets by {by!r}: not a column of the ticket facts")
+    return facts.mutate(key=facts[by].cast("string"))
+
+
+def _share(condition: ir.BooleanValue) -> ir.FloatingScalar:
+    return condition.fill_null(False).cast("float64").mean()
+
+
+def ticket_summary(
+    facts: ir.Table, by: str | None = None, start: Instant | None = None, end: Instant | None = None
+) -> ir.Table:
+    """One row per key (the `by` column's value as text, or "all") over the tickets opened in
+    [start, end) (either bound optional), sorted by key; keys without tickets are absent. Columns:
+    key, tickets, events (summed), resolved (tickets with resolved_at); median/p90/p95 of
+    resolution_seconds and median of lifetime_seconds, in hours, exact with linear interpolation
+    (statistics.median, numpy.percentile's default), over tickets where the value is not null;
+    sla_flag_met_rate (share true among tickets whose sla_flag is not null, null if none);
+    reopened_rate, reassigned_rate, first_contact_resolution_rate (shares of all the key's tickets with
+    reopens > 0, reassignments > 0, first_contact_resolution); arrivals_per_day = tickets / days from
+    start (else the earliest opened_at selected) to end (else the latest opened_at selected), the same
+    span for every key, null when it is not positive. Rates are fractions 0..1."""
+    selected = facts
+    if start is not None:
+        selected = selected.filter(selected.opened_at >= _instant(start))
+    if end is not None:
+        selected = selected.filter(selected.opened_at < _instant(end))
+    keyed = _keyed(selected, by)
+    # Quantiles of a float column compile to exact quantile_cont on DuckDB and percentile on Spark.
+    resolution_hours = keyed.resolution_seconds.cast("float64") / 3600
+    lifetime_hours = keyed.lifetime_seconds.cast("float64") / 3600
+    stats = keyed.group_by("key").aggregate(
+        tickets=keyed.count(),
+        events=keyed.events.sum(),
+        resolved=keyed.resolved_at.count(),
+        median_resolution_hours=resolution_hours.median(),
+        p90_resolution_hours=resolution_hours.quantile(0.9),
+        p95_resolution_hours=resolution_hours.quantile(0.95),
+        median_lifetime_hours=lifetime_hours.median(),
+        sla_flag_met_rate=keyed.sla_flag.cast("float64").mean(),
+        reopened_rate=_share(keyed.reopens > 0),
+        reassigned_rate=_share(keyed.reassignments > 0),
+        first_contact_resolution_rate=_share(keyed.first_contact_resolution),
+        _first_opened_at=keyed.opened_at.min(),
+        _last_opened_at=keyed.opened_at.max(),
+    )
+    # The span over every key, from the (few) grouped rows: no second pass over the facts.
+    everything = ibis.window()
+    low = _instant(start) if start is not None else stats._first_opened_at.min().over(everything)
+    high = _instant(end) if end is not None else stats._last_opened_at.max().over(everything)
+    days = _seconds(high, low) / 86_400
+    columns = [name for name in stats.columns if not name.startswith("_")]
+    return stats.select(
+        *columns,
+        arrivals_per_day=ibis.cases((days > 0, stats.tickets.cast("float64") / days), else_=None),
+    ).order_by("key")
+
+
+def backlog_at(facts: ir.Table, at: Instant, by: str | None = None) -> ir.Table:
+    """Columns key, backlog, sorted by key: per key (as in ticket_summary), the tickets open at the
+    instant `at`: opened_at <= at and (closed_at is null or closed_at > at). A ticket opened exactly at
+    `at` counts; one closed exactly at `at` does not. Keys with no open ticket are absent."""
+    instant = _instant(at)
+    open_now = facts.filter(
+        (facts.opened_at <= instant) & (facts.closed_at.isnull() | (facts.closed_at > instant))
+    )
+    keyed = _keyed(open_now, by)
+    return keyed.group_by("key").aggregate(backlog=keyed.count()).order_by("key")
+
+
+def _boundaries(start: Instant, end: Instant, every: Every) -> list[dt.datetime]:
+    """Every boundary b with start <= b <= end: UTC midnights ("day"), Monday midnights ("week"),
+    whole hours ("hour")."""
+    if every not in _STEPS:
+        raise ValueError(f"every must be one of {', '.join(_STEPS)}, not {every!r}")
+    step = _STEPS[every][1]
+    low, high = _naive_utc(start), _naive_utc(end)
+    first = low.replace(minute=0, second=0, microsecond=0)
+    if every != "hour":
+        first = first.replace(hour=0)
+    if every == "week":
+        first -= dt.timedelta(days=first.weekday())
+    while first < low:
+        first += step
+    out = []
+    while first <= high:
+        out.append(first)
+        first += step
+    return out
+
+
+def backlog_series(facts: ir.Table, start: Instant, end: Instant, every: Every = "day") -> ir.Table:
+    """Columns at, backlog, sorted by at: one row per boundary (UTC midnight for "day", Monday
+    midnight for "week", whole hour for "hour") from start to end inclusive, with backlog_at(facts, at)
+    for that instant (0 when nothing is open). Computed in one pass: each ticket adds +1 at the first
+    boundary >= opened_at and -1 at the first boundary >= closed_at (tickets closed at or before their
+    opening never count), and the backlog is the running sum of those steps."""
+    instants = _boundaries(start, end, every)
+    series = ibis.memtable(pa.table({"at": pa.array(instants, type=pa.timestamp("us"))}))
+    if not instants:
+        return series.mutate(backlog=ibis.literal(0, type="int64"))
+    unit, step = _STEPS[every]
+    first = ibis.literal(instants[0], type="timestamp")
+
+    def boundary_from(value: ir.TimestampValue) -> ir.TimestampValue:
+        floor = value.truncate(unit)
+        ceiling = ibis.cases((floor == value, floor), else_=floor + step)
+        return ibis.greatest(ceiling, first)
+
+    counted = facts.filter(facts.closed_at.isnull() | (facts.closed_at > facts.opened_at))
+    opened = counted.select(_at=boundary_from(counted.opened_at), _step=ibis.literal(1, type="int64"))
+    closing = counted.filter(counted.closed_at.notnull())
+    closed = closing.select(_at=boundary_from(closing.closed_at), _step=ibis.literal(-1, type="int64"))
+    steps = opened.union(closed).group_by("_at").aggregate(_change=ibis._._step.sum())
+    joined = series.left_join(steps, series.at == steps._at)
+    change = joined._change.fill_null(0)
+    running = change.sum().over(ibis.cumulative_window(order_by=joined.at))
+    return joined.select("at", backlog=running.cast("int64")).order_by("at")
