@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("csi.core.urls")),
     path("", include("csi.catalog.urls")),
     path("", include("csi.standards.urls")),
+    path("", include("csi.measures.urls")),
+    path("", include("csi.analytics.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -6,10 +6,12 @@ from ninja import NinjaAPI
 
 import csi
 from csi.accounts.api import router as accounts_router
+from csi.analytics.api import router as analytics_router
 from csi.api import errors
 from csi.api.auth import SessionAuth, TokenAuth
 from csi.catalog.api import router as catalog_router
 from csi.core.api import router as core_router
+from csi.measures.api import router as measures_router
 from csi.standards.api import router as standards_router
 
 api = NinjaAPI(
@@ -31,3 +33,5 @@ api.add_router("", core_router)
 api.add_router("", accounts_router)
 api.add_router("", catalog_router)
 api.add_router("", standards_router)
+api.add_router("", measures_router)
+api.add_router("", analytics_router)

@@ -1,0 +1,5 @@
+"""API endpoints of the analytics: ticket figures, backlog, attainment, the board, Pareto."""
+
+from ninja import Router
+
+router = Router(tags=["analytics"])
