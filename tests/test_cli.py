@@ -104,6 +104,9 @@ def test_demo_is_idempotent_and_its_logins_work(cli, live_server):
         "Catalog: 0 created, 0 updated" in second.stdout
         and "Standards: 0 created, 0 updated" in second.stdout
     )
+    from csi.measures.models import ImportBatch
+
+    assert ImportBatch.objects.count() == 1  # the same ticket data is not imported twice
     assert (
         User.objects.count(),
         AuditEvent.objects.count(),
@@ -128,6 +131,14 @@ def test_demo_organisation_content(cli):
     desk = Service.objects.get(key="service-desk")
     assert desk.owner.username == "olivia.owner" and desk.stakeholder_links.count() >= 3
     assert desk.activities.count() >= 4 and desk.dependencies.exists()
+    # the service desk's tickets are imported, mapped and measured against its standards
+    from csi.analytics.models import AttainmentDay
+    from csi.measures.models import ImportBatch
+
+    batch = ImportBatch.objects.get(status="committed")
+    assert batch.tickets > 0 and f"{batch.events} events of {batch.tickets} tickets" in result.stdout
+    measured = AttainmentDay.objects.filter(standard__key="desk-p3-resolution")
+    assert measured.exists() and 0 < sum(d.met for d in measured) < sum(d.tickets for d in measured)
     p2 = ServiceStandard.objects.get(key="desk-p2-resolution")
     assert p2.versions.count() == 2 and p2.current.calendar.key == "office-hours"
     priorities = {

@@ -7,6 +7,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -110,22 +111,111 @@ def _shared_examples(actor: SystemActor) -> list[str]:
     return lines
 
 
-@transaction.atomic
 def demo_load() -> DemoResult:
     """Create what is missing of the demo organisation and return the demo logins and what was loaded.
 
     Existing objects are left as they are (the catalog and standards are imported, which changes nothing
     when they are already there); a demo user whose password no longer matches the stored one (the
-    data directory's password file was deleted) gets the stored one again.
+    data directory's password file was deleted) gets the stored one again. Then the service desk's
+    tickets are imported (the ServiceNow incident event log when it is beside the project, else a
+    synthetic log), mapped to the demo services, and the attainment computed.
     """
     actor = SystemActor("demo")
-    logins = demo_logins()
-    lines = [
-        f"Catalog: {catalog_import(actor=actor, paths=[DATA / 'catalog.yaml']).summary()}",
-        f"Standards: {standards_import(actor=actor, paths=[DATA / 'standards.yaml']).summary()}",
-        *_shared_examples(actor),
-    ]
+    with transaction.atomic():
+        logins = demo_logins()
+        lines = [
+            f"Catalog: {catalog_import(actor=actor, paths=[DATA / 'catalog.yaml']).summary()}",
+            f"Standards: {standards_import(actor=actor, paths=[DATA / 'standards.yaml']).summary()}",
+            *_shared_examples(actor),
+        ]
+    lines += demo_measures(actor)
     return DemoResult(logins=logins, lines=lines)
+
+
+# Where the demo's incident categories go: every incident is the service desk's; the busiest
+# categories also belong to the service they are about.
+DEMO_CATEGORY_SERVICES = {
+    "end-user-devices": ["Category 42"],
+    "email": ["Category 26"],
+    "identity": ["Category 53"],
+    "network": ["Category 46"],
+    "collaboration": ["Category 32"],
+    "erp": ["Category 9"],
+    "hosting": ["Category 37"],
+    "crm": ["Category 23"],
+    "web-shop": ["Category 20"],
+    "payroll": ["Category 57"],
+    "hr-portal": ["Category 61"],
+    "backup": ["Category 40"],
+    "data-platform": ["Category 45"],
+    "security-monitoring": ["Category 24"],
+    "itsm-platform": ["Category 28"],
+}
+SYNTHETIC_TICKETS = 20_000
+
+
+def demo_measures(actor: SystemActor) -> list[str]:
+    """Import the demo's ticket data once (again: the same content is detected and nothing changes),
+    add the mapping rules when the source has none, and refresh the rollups."""
+    from csi.analytics.models import RollupRun
+    from csi.measures import services as measures_services
+    from csi.measures.models import DataSource, MappingProfile
+
+    servicenow = Path(settings.SHARED_DATA_DIR) / "servicenow-incident-event-log" / "incident_event_log.zip"
+    if servicenow.exists():
+        key, profile, path = "servicenow-incidents", "servicenow-incident-event-log", servicenow
+        origin = "the ServiceNow incident event log"
+    else:
+        from csi.measures.generate import generate_event_log
+
+        key, profile = "synthetic-incidents", "csi-event-log"
+        path = Path(settings.DATA_DIR) / "demo-event-log.csv"
+        if not path.exists():
+            generate_event_log(path, tickets=SYNTHETIC_TICKETS, seed=2016)
+        origin = f"a synthetic event log ({SYNTHETIC_TICKETS} tickets; {servicenow} is absent)"
+    source = DataSource.objects.filter(key=key).first()
+    if source is None:
+        source = measures_services.source_create(
+            actor=actor,
+            key=key,
+            name="Service desk incidents",
+            profile=MappingProfile.objects.get(key=profile),
+            time_zone="Europe/Brussels",
+            description=f"Incidents of the demo service desk, from {origin}.",
+        )
+    with transaction.atomic():  # one rollup refresh when it commits, however many changes
+        _demo_rules_and_import(actor, source, path)
+    run = RollupRun.objects.order_by("-finished_at").first()
+    batch = source.batches.filter(status="committed").order_by("-pk").first()
+    return [
+        f"Tickets: {origin}: batch #{batch.pk if batch else '-'}, {batch.events if batch else 0} events "
+        f"of {batch.tickets if batch else 0} tickets",
+        f"Attainment: computed from {run.events if run else 0} events"
+        + (f" in {run.duration_seconds:.1f} s" if run else ""),
+    ]
+
+
+def _demo_rules_and_import(actor: SystemActor, source: Any, path: Path) -> None:
+    from csi.catalog.models import Service
+    from csi.measures import services as measures_services
+    from csi.measures.importer import import_file
+
+    if not source.rules.exists():
+        services = {
+            s.key: s for s in Service.objects.filter(key__in=["service-desk", *DEMO_CATEGORY_SERVICES])
+        }
+        every_priority = ["1 - Critical", "2 - High", "3 - Moderate", "4 - Low"]
+        rules: list[dict[str, Any]] = [
+            {"service": services["service-desk"], "field": "priority", "values": every_priority}
+        ]
+        rules += [
+            {"service": services[k], "field": "category", "values": v}
+            for k, v in DEMO_CATEGORY_SERVICES.items()
+            if k in services
+        ]
+        for position, data in enumerate(rules):
+            measures_services.rule_create(actor=actor, source=source, data={**data, "position": position})
+    import_file(actor=actor, source=source, path=path)
 
 
 @transaction.atomic

@@ -3,8 +3,8 @@ permission-checked, validated first and audited; import runs are in `csi.measure
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,10 +28,23 @@ def on_data_changed(hook: Callable[[int], None]) -> None:
     _data_changed_hooks.append(hook)
 
 
+_pending = threading.local()
+
+
 def data_changed(source_id: int) -> None:
-    """Tell the registered hooks, once the current transaction commits, that a source changed."""
-    for hook in _data_changed_hooks:
-        transaction.on_commit(partial(hook, source_id))
+    """Tell the registered hooks, once the current transaction commits, that a source changed; several
+    changes in one transaction call them once."""
+    pending: set[int] = _pending.__dict__.setdefault("ids", set())
+    if source_id in pending:
+        return
+    pending.add(source_id)
+
+    def notify() -> None:
+        pending.discard(source_id)
+        for hook in _data_changed_hooks:
+            hook(source_id)
+
+    transaction.on_commit(notify)
 
 
 def sync_builtin_profiles() -> None:
