@@ -34,13 +34,21 @@ run() {
     --max-examples "$EXAMPLES" --seed 20261121 --workers 1 \
     --checks all --exclude-checks positive_data_acceptance \
     --suppress-health-check too_slow,filter_too_much \
-    --request-timeout 30 "$@"
+    --request-timeout 30 "$@" 2>&1 | tee -a "$WORK/schemathesis.log"
 }
 
 # Revoking tokens would revoke the run's own token part-way; that operation runs last, on its own.
-run --exclude-path '/api/v1/tokens/{token_id}/revoke'
+# The two YAML exports answer with multi-document YAML, which schemathesis 4 cannot parse when it records
+# responses: its worker thread dies and the rest of that phase is silently cut short. They are left out
+# here (their API tests check them) so that every other operation really runs in every phase.
+run --exclude-path '/api/v1/tokens/{token_id}/revoke' \
+  --exclude-path '/api/v1/catalog/export' --exclude-path '/api/v1/standards/export'
 run --include-path '/api/v1/tokens/{token_id}/revoke'
 
+if grep -q "Exception in thread" "$WORK/schemathesis.log"; then
+  echo "schemathesis itself crashed part-way (see above); the run is not complete." >&2
+  exit 1
+fi
 if grep -q "Unhandled API error\|Internal Server Error" "$WORK/serve.log"; then
   echo "The server logged an error during the run:" >&2
   grep -A20 "Unhandled API error\|Internal Server Error" "$WORK/serve.log" | head -60 >&2
