@@ -114,6 +114,8 @@ def rollups_refresh(*, actor: Actor = SYSTEM) -> RollupRun:
         .select_related("profile")
     )
     for source in sources:
+        if not source.rules.exists():
+            continue  # no ticket of it belongs to a service: nothing to roll up
         tables = source_tables(actor=actor, source=source)
         events += int(tables.con.to_pyarrow(tables.events.count()).as_py())
         tickets += int(tables.con.to_pyarrow(tables.facts.count()).as_py())

@@ -14,7 +14,6 @@ from django.utils import timezone
 from csi.core.errors import ConflictError
 from csi.core.permissions import require
 from csi.core.services import Actor, audit_record, model_create, model_delete, model_update, snapshot
-from csi.measures import store
 from csi.measures.choices import BatchStatus
 from csi.measures.models import DataSource, ImportBatch, MappingProfile, ServiceMappingRule
 from csi.measures.profiles import ProfileDocument, builtin_profiles, profile_from_text
@@ -179,6 +178,8 @@ def batch_delete(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
     audit_record(
         actor=actor, verb="delete", obj=batch, before=before, after=snapshot(batch), scope=batch.source
     )
+    from csi.measures import store  # DuckDB and Arrow load only when data is touched
+
     source_id, batch_id = batch.source_id, batch.pk
     transaction.on_commit(lambda: store.remove_batch(source_id, batch_id))
     data_changed(source_id)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from csi.catalog.tests.conftest import owner, service  # noqa: F401 - shared fixtures
 from csi.core.permissions import SystemActor
 from csi.measures import services
 from csi.measures.importer import ImportResult, import_file
@@ -40,3 +41,5 @@ def import_bytes(tmp_path: Path) -> Callable[..., ImportResult]:
         return import_file(actor=CLI, source=source, path=path, **options)
 
     return run
+
+
