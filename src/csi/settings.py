@@ -246,3 +246,5 @@ LOGGING = {
 # --- API --------------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200
+# The largest data file the import endpoint takes; a larger upload is refused before it is read.
+CSI_MAX_UPLOAD_BYTES = int(os.environ.get("CSI_MAX_UPLOAD_BYTES") or 2 * 1024**3)

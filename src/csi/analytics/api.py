@@ -1,5 +1,242 @@
-"""API endpoints of the analytics: ticket figures, backlog, attainment, the board, Pareto."""
+"""API endpoints of the analytics: ticket figures, backlog, attainment, the board, Pareto.
 
-from ninja import Router
+Every query under /analytics/ answers JSON, or CSV with `?format=csv` (a download with a header row,
+empty cells for nulls). Attainment, the board, Pareto and service performance read the rollups;
+tickets and backlog query the source's measured data directly."""
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import Path, Query, Router, Schema
+
+from csi.analytics import selectors, services
+from csi.analytics.schemas import (
+    SERVICE_KEY,
+    AttainmentQuery,
+    AttainmentRowOut,
+    BacklogOut,
+    BacklogQuery,
+    BoardEntryOut,
+    BoardQuery,
+    ParetoQuery,
+    ParetoRowOut,
+    PerformanceQuery,
+    RollupRunOut,
+    ServicePerformanceOut,
+    TicketFiguresOut,
+    TicketsQuery,
+)
+from csi.api.errors import ERROR_RESPONSES
+from csi.catalog import selectors as catalog_selectors
+from csi.measures import selectors as measures_selectors
+from csi.measures.choices import TICKET_KINDS
+from csi.measures.models import DataSource
+from csi.standards import selectors as standards_selectors
 
 router = Router(tags=["analytics"])
+ServiceKeyPath = Path(..., pattern=SERVICE_KEY, max_length=63)
+
+BOARD_COLUMNS = (
+    "standard",
+    "name",
+    "service",
+    "kind",
+    "period_start",
+    "tickets",
+    "met",
+    "breached",
+    "near_breached",
+    "attainment_percent",
+    "target_percent",
+    "status",
+    "trend_direction",
+    "trend_slope_points_per_period",
+    "trend_p_value",
+    "trend_significant",
+    "budget_window_start",
+    "budget_window_end",
+    "budget_tickets",
+    "budget_breached",
+    "budget_allowed_breaches",
+    "budget_remaining",
+    "burn_rate_1d",
+    "burn_rate_7d",
+    "burn_rate_30d",
+)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _csv(name: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> HttpResponse:
+    """Rows as a CSV download; values as measured (text is not altered)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(column)) for column in columns])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _answer(name: str, schema: type[Schema], rows: list[dict[str, Any]], output: str) -> Any:
+    return _csv(name, list(schema.model_fields), rows) if output == "csv" else rows
+
+
+def _utc(value: date | datetime) -> datetime:
+    """A bound as an aware instant: a date is its midnight UTC, a naive date-time is UTC."""
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _check_bounds(start: date | datetime | None, end: date | datetime | None) -> None:
+    if start is not None and end is not None and _utc(end) <= _utc(start):
+        raise ValidationError({"to": "'to' must be after 'from'."})
+
+
+def _ticket_source(request: HttpRequest, key: str) -> DataSource:
+    """The source (404 when unknown); one that holds no tickets is a bad parameter."""
+    source = measures_selectors.source_get(actor=request.user, key=key)
+    if source.kind not in TICKET_KINDS:
+        raise ValidationError({"source": f"'{key}' holds {source.get_kind_display().lower()}, not tickets."})
+    return source
+
+
+@router.get(
+    "/analytics/tickets",
+    response={200: list[TicketFiguresOut], **ERROR_RESPONSES},
+    summary="Ticket figures per group",
+)
+def tickets(request: HttpRequest, query: Query[TicketsQuery]):
+    """Per value of `by` (or one row, key `all`) over the source's tickets opened in [`from`, `to`):
+    counts, resolution and lifetime hours (median, p90, p95), rates (0..1) and arrivals per day.
+    Bounds are dates (midnight UTC) or ISO 8601 date-times (UTC unless they carry an offset)."""
+    _check_bounds(query.start, query.end)
+    _ticket_source(request, query.source)
+    rows = selectors.tickets_report(
+        actor=request.user, source_key=query.source, by=query.by, start=query.start, end=query.end
+    )
+    return _answer("tickets", TicketFiguresOut, rows, query.format)
+
+
+@router.get(
+    "/analytics/backlog",
+    response={200: list[BacklogOut], **ERROR_RESPONSES},
+    summary="Backlog at an instant",
+)
+def backlog(request: HttpRequest, query: Query[BacklogQuery]):
+    """Tickets opened at or before `at` and not closed at `at`, per value of `by` (or key `all`)."""
+    _ticket_source(request, query.source)
+    rows = selectors.backlog_report(actor=request.user, source_key=query.source, at=query.at, by=query.by)
+    return _answer("backlog", BacklogOut, rows, query.format)
+
+
+@router.get(
+    "/analytics/attainment",
+    response={200: list[AttainmentRowOut], **ERROR_RESPONSES},
+    summary="Attainment per standard and period",
+)
+def attainment(request: HttpRequest, query: Query[AttainmentQuery]):
+    """Per standard, version and period (day, week, month, quarter, year): tickets whose clock stopped,
+    met, breached, near-breached, attainment against the target and a status. `from`/`to` bound the days
+    counted ([from, to)). From the rollups, as of the last refresh."""
+    _check_bounds(query.start, query.end)
+    if query.service:
+        catalog_selectors.service_get(actor=request.user, key=query.service)
+    if query.standard:
+        standards_selectors.standard_get(actor=request.user, key=query.standard)
+    rows = [
+        row.as_dict()
+        for row in selectors.attainment_table(
+            actor=request.user,
+            service_key=query.service,
+            standard_key=query.standard,
+            period=query.period,
+            start=query.start,
+            end=query.end,
+        )
+    ]
+    return _answer("attainment", AttainmentRowOut, rows, query.format)
+
+
+def _board_row(entry: dict[str, Any]) -> dict[str, Any]:
+    trend, budget = entry["trend"] or {}, entry["budget"] or {}
+    burn = budget.get("burn_rates") or {}
+    return {
+        **{k: entry[k] for k in ("standard", "name", "service", "kind")},
+        **{k: v for k, v in entry["latest"].items() if k in BOARD_COLUMNS and k not in entry},
+        **{f"trend_{k}": v for k, v in trend.items()},
+        **{f"budget_{k}": v for k, v in budget.items() if k != "burn_rates"},
+        **{f"burn_rate_{k}": v for k, v in burn.items()},
+    }
+
+
+@router.get(
+    "/analytics/board",
+    response={200: list[BoardEntryOut], **ERROR_RESPONSES},
+    summary="The attainment board",
+)
+def board(request: HttpRequest, query: Query[BoardQuery]):
+    """Every standard with measured data: its latest period, status, trend over the last 12 periods
+    (Mann-Kendall), error budget and burn rates. The CSV has one flat row per standard."""
+    entries = selectors.attainment_board(actor=request.user, period=query.period)
+    if query.format == "csv":
+        return _csv("board", BOARD_COLUMNS, [_board_row(e) for e in entries])
+    return entries
+
+
+@router.get(
+    "/analytics/pareto",
+    response={200: list[ParetoRowOut], **ERROR_RESPONSES},
+    summary="A standard's breaches by attribute",
+)
+def pareto(request: HttpRequest, query: Query[ParetoQuery]):
+    """Breaches of the standard per value of one attribute, most first, with the cumulative share."""
+    standards_selectors.standard_get(actor=request.user, key=query.standard)
+    rows = selectors.breach_pareto(actor=request.user, standard_key=query.standard, attribute=query.attribute)
+    return _answer("pareto", ParetoRowOut, rows, query.format)
+
+
+@router.get(
+    "/services/{key}/performance",
+    response={200: ServicePerformanceOut, **ERROR_RESPONSES},
+    summary="A service's measured performance",
+)
+def service_performance(request: HttpRequest, query: Query[PerformanceQuery], key: str = ServiceKeyPath):
+    """The service's tickets per day (opened, resolved, closed, backlog), its resolution-hour
+    distribution, and the attainment of its standards per period. From the rollups."""
+    service = catalog_selectors.service_get(actor=request.user, key=key)
+    return {
+        "service": service.key,
+        "days": selectors.service_days(actor=request.user, service_key=service.key),
+        "durations": selectors.service_durations(actor=request.user, service_key=service.key),
+        "attainment": [
+            row.as_dict()
+            for row in selectors.attainment_table(
+                actor=request.user, service_key=service.key, period=query.period
+            )
+        ],
+    }
+
+
+@router.post(
+    "/analytics/refresh", response={200: RollupRunOut, **ERROR_RESPONSES}, summary="Recompute the rollups"
+)
+def refresh(request: HttpRequest):
+    """Recompute every rollup from the committed data and the standards in force (they are refreshed
+    after every import and rule change already). Data managers."""
+    return services.rollups_refresh(actor=request.user)

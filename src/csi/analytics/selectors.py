@@ -163,7 +163,10 @@ def attainment_board(*, actor: Actor, period: str = "month") -> list[dict[str, A
     for row in rows:
         by_standard[row.standard].append(row)
     standards = {
-        s.key: s for s in ServiceStandard.objects.filter(key__in=by_standard).select_related("service")
+        s.key: s
+        for s in ServiceStandard.objects.filter(key__in=by_standard)
+        .select_related("service")
+        .prefetch_related("versions")
     }
     daily: dict[int, list[tuple[date, int, int]]] = defaultdict(list)
     for standard_id, day, tickets, met in (
@@ -180,7 +183,7 @@ def attainment_board(*, actor: Actor, period: str = "month") -> list[dict[str, A
         latest = periods[-1]
         series = [p.attainment_percent for p in periods[-12:] if p.attainment_percent is not None]
         trend = mann_kendall(series)
-        version = standard.versions.order_by("-effective_at", "-number").first()
+        version = max(standard.versions.all(), key=lambda v: (v.effective_at, v.number), default=None)
         days = daily.get(standard.pk, [])
         board.append(
             {

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401 - the pages are added here
+from django.urls import path
+
+from csi.analytics import views
 
 app_name = "analytics"
-urlpatterns: list = []
+urlpatterns = [
+    path("analytics/board/", views.board, name="board"),
+    path("analytics/services/<slug:key>/", views.service, name="service"),
+]

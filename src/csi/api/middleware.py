@@ -46,7 +46,12 @@ class ApiEdgeMiddleware:
                     return json_error(
                         400, f"The query parameter {key[:50]!r} contains a NUL or invalid character."
                     )
-            if request.method in {"POST", "PUT", "PATCH"} and request.body:
+            # Only JSON bodies are checked here: reading a multipart upload's body would load the whole
+            # file into memory and trip Django's in-memory limit before the endpoint streams it to disk.
+            is_json_body = request.content_type in {"application/json", ""} or request.content_type.endswith(
+                "+json"
+            )
+            if request.method in {"POST", "PUT", "PATCH"} and is_json_body and request.body:
                 try:
                     data = json.loads(request.body)
                 except ValueError:

@@ -20,6 +20,7 @@ AREAS = [
     Area("Catalog", "catalog:service_list"),
     Area("Standards", "standards:standard_list"),
     Area("Measures", "measures:overview"),
+    Area("Performance", "analytics:board"),
     Area("Register", "improvement:register"),
     Area("Plans", "improvement:plan_list"),
     Area("Reviews", "reviews:review_list"),

@@ -16,6 +16,9 @@ class MeasuresConfig(AppConfig):
     verbose_name = "Measures"
 
     def ready(self) -> None:
+        from csi.core.home import register_action_provider
         from csi.measures import permissions  # noqa: F401 - registers the rules
+        from csi.measures.home import measures_actions
 
+        register_action_provider(measures_actions)
         post_migrate.connect(_sync_profiles, sender=self)

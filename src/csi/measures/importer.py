@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -36,6 +37,12 @@ from csi.measures.profiles import ProfileDocument
 from csi.measures.readers import RawRead, ReadError, Reject, collect_structural_rejects, open_raw, sql_string
 from csi.measures.services import data_changed
 
+TIME_COLUMN = {
+    "ticket_events": "event_at",
+    "ticket_snapshots": "event_at",
+    "metric_samples": "sampled_at",
+    "survey_answers": "answered_at",
+}
 REPORT_LIMIT = 10_000  # reject rows kept per run (all are counted)
 PREVIEW_ROWS = 20
 
@@ -56,6 +63,8 @@ class ImportResult:
     duplicate_of: int | None = None
     duration_seconds: float = 0.0
     message: str = ""
+    first_at: datetime | None = None  # the earliest and latest instant of the stored records (UTC)
+    last_at: datetime | None = None
     preview_columns: list[str] = field(default_factory=list)
     preview: list[list[Any]] = field(default_factory=list)
 
@@ -180,7 +189,7 @@ def _start_batch(actor: Actor, source: DataSource, path: Path, name: str, max_re
 
 
 def _duplicate_of(source: DataSource, digest: str) -> int | None:
-    if not digest:
+    if not digest or source.pk is None:  # an unsaved source (a profile preview) has no batches
         return None
     return (
         ImportBatch.objects.filter(source=source, status=BatchStatus.COMMITTED, file_sha256=digest)
@@ -212,6 +221,7 @@ def _finish(
         batch.file_sha256 = hasher.digest if hasher and hasher.digest else ""
         batch.rows_read, batch.events, batch.tickets = result.rows_read, result.events, result.tickets
         batch.rejected, batch.message = result.rejected, result.message[:5000]
+        batch.first_at, batch.last_at = result.first_at, result.last_at
         batch.finished_at = timezone.now()
         batch.duration_seconds = result.duration_seconds
         batch.save()
@@ -289,10 +299,14 @@ def _count(
     file = sql_string(str(staged))
     id_column = "ticket_id" if source.kind in TICKET_KINDS else None
     tickets = "count(DISTINCT ticket_id) FILTER (WHERE _reject IS NULL)" if id_column else "0"
+    moment = TIME_COLUMN[source.kind]
     row = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE _reject IS NOT NULL), {tickets} FROM read_parquet({file})"
-    ).fetchone() or (0, 0, 0)
-    total, bad, ticket_count = (int(v or 0) for v in row)
+        f"SELECT count(*), count(*) FILTER (WHERE _reject IS NOT NULL), {tickets}, "
+        f"min({moment}) FILTER (WHERE _reject IS NULL), max({moment}) FILTER (WHERE _reject IS NULL) "
+        f"FROM read_parquet({file})"
+    ).fetchone() or (0, 0, 0, None, None)
+    total, bad, ticket_count = (int(v or 0) for v in row[:3])
+    result.first_at, result.last_at = (v.replace(tzinfo=UTC) if v else None for v in row[3:])
     result.rows_read = total + structural
     result.rejected = bad + structural
     result.events = total - bad

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import zoneinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -119,6 +120,18 @@ class Timestamps(Strict):
             if bad:
                 raise ValueError(f"'{fmt}' uses unknown directive(s) {', '.join('%' + d for d in bad)}")
         return formats
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                zoneinfo.ZoneInfo(value)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"'{value}' is not a known time zone (use an IANA name such as Europe/Paris)"
+                ) from None
+        return value
 
 
 class States(Strict):

@@ -41,5 +41,3 @@ def import_bytes(tmp_path: Path) -> Callable[..., ImportResult]:
         return import_file(actor=CLI, source=source, path=path, **options)
 
     return run
-
-

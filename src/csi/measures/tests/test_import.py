@@ -6,7 +6,7 @@ import io
 import json
 import os
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,10 @@ def test_a_good_csv_is_committed_with_counts_utc_times_and_an_audit_event(make_s
     )
     batch = ImportBatch.objects.get(pk=result.batch_id)
     assert batch.status == BatchStatus.COMMITTED and len(batch.file_sha256) == 64
+    assert (batch.first_at, batch.last_at) == (
+        datetime(2024, 1, 1, 10, tzinfo=UTC),
+        datetime(2024, 1, 2, 8, tzinfo=UTC),
+    )
     assert batch_folders(source) == [f"batch={batch.pk}"]
     assert stored(source) == [
         ("T1", datetime(2024, 1, 1, 10, 0), "New", batch.pk),
