@@ -48,9 +48,8 @@ class ApiEdgeMiddleware:
                     )
             # Only JSON bodies are checked here: reading a multipart upload's body would load the whole
             # file into memory and trip Django's in-memory limit before the endpoint streams it to disk.
-            is_json_body = request.content_type in {"application/json", ""} or request.content_type.endswith(
-                "+json"
-            )
+            content_type = request.content_type or ""
+            is_json_body = content_type in {"application/json", ""} or content_type.endswith("+json")
             if request.method in {"POST", "PUT", "PATCH"} and is_json_body and request.body:
                 try:
                     data = json.loads(request.body)
