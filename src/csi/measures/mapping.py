@@ -86,7 +86,12 @@ def mapped_select(spec: ProfileSpec, columns: list[str], header_lines: int = 0) 
     """The SELECT described in the module docstring; raises MissingColumns when the file lacks a
     column the profile requires."""
     mapped = spec.mapped()
-    missing = [fm.column for fm in mapped.values() if not fm.optional and fm.column not in columns]
+    # In the canonical order, not the profile's: a profile stored as PostgreSQL jsonb loses its key order.
+    missing = [
+        mapped[name].column
+        for name in CANONICAL[spec.source_kind]
+        if name in mapped and not mapped[name].optional and mapped[name].column not in columns
+    ]
     if missing:
         raise MissingColumns(missing, columns)
     nulls = ", ".join(sql_string(v) for v in spec.null_values)
