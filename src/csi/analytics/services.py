@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import defaultdict
 from datetime import date, timedelta
@@ -25,7 +24,6 @@ from csi.standards.models import StandardVersion
 # Resolution-hour buckets of the duration distribution: [0, 1), [1, 2), ... [192, open).
 BUCKETS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 24.0, 48.0, 96.0, 192.0)
 SYSTEM = SystemActor("rollups")
-logger = logging.getLogger(__name__)
 
 
 def _bucket(hours: float) -> int:
@@ -206,9 +204,9 @@ def rollups_refresh(*, actor: Actor = SYSTEM) -> RollupRun:
 
 
 def refresh_after_change(source_id: int) -> None:
-    """The measures app's data-changed hook: recompute the rollups. The change itself is committed
-    already, so a failure here is logged (and the next refresh repairs it) rather than raised."""
-    try:
-        rollups_refresh(actor=SYSTEM)
-    except Exception:
-        logger.exception("Refreshing the rollups after a change of source %s failed", source_id)
+    """The measures app's data-changed hook (called once the change has committed): queue a rollup
+    refresh for the background worker, so that an import or a rule change answers at once however much
+    data there is."""
+    from csi.analytics.tasks import refresh_rollups
+
+    refresh_rollups.enqueue()

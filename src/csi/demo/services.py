@@ -158,6 +158,7 @@ def demo_measures(actor: SystemActor) -> list[str]:
     """Import the demo's ticket data once (again: the same content is detected and nothing changes),
     add the mapping rules when the source has none, and refresh the rollups."""
     from csi.analytics.models import RollupRun
+    from csi.analytics.services import rollups_refresh
     from csi.measures import services as measures_services
     from csi.measures.models import DataSource, MappingProfile
 
@@ -183,9 +184,11 @@ def demo_measures(actor: SystemActor) -> list[str]:
             time_zone="Europe/Brussels",
             description=f"Incidents of the demo service desk, from {origin}.",
         )
-    with transaction.atomic():  # one rollup refresh when it commits, however many changes
+    with transaction.atomic():
         _demo_rules_and_import(actor, source, path)
     run = RollupRun.objects.order_by("-finished_at").first()
+    if run is None or source.batches.filter(status="committed", finished_at__gt=run.finished_at).exists():
+        run = rollups_refresh(actor=actor)  # now, so the demo shows its figures before any worker runs
     batch = source.batches.filter(status="committed").order_by("-pk").first()
     return [
         f"Tickets: {origin}: batch #{batch.pk if batch else '-'}, {batch.events if batch else 0} events "

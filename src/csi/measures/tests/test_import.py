@@ -390,3 +390,18 @@ def test_import_needs_the_import_permission(make_source, make_user):
     with pytest.raises(PermissionDenied):
         import_file(actor=viewer, source=source, path=Path(__file__))
     assert ImportBatch.objects.count() == 0
+
+
+def test_a_committed_import_queues_a_rollup_refresh_for_the_worker(
+    make_source, import_bytes, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    source = make_source()
+    with django_capture_on_commit_callbacks(execute=True):
+        import_bytes(source, GOOD.encode())
+    queued = DBTaskResult.objects.filter(task_path="csi.analytics.tasks.refresh_rollups")
+    assert queued.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        import_bytes(source, b"ticket_id,when\n")  # failed: nothing changed, nothing queued
+    assert queued.count() == 1

@@ -35,11 +35,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-collectstatic", action="store_true", help="Serve the static files collected before."
         )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start the background worker beside the server (run `csi worker` yourself).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["workers"] < 1 or options["threads"] < 1:
             raise CommandError("--workers and --threads must be at least 1.")
-        env = {**os.environ, "CSI_COLLECTED_STATIC": "1", "DJANGO_SETTINGS_MODULE": "csi.settings"}
+        env = {
+            **os.environ,
+            "CSI_COLLECTED_STATIC": "1",
+            "DJANGO_SETTINGS_MODULE": "csi.settings",
+            "CSI_SERVE_WORKER": "0" if options["no_worker"] else "1",
+        }
         if not options["skip_collectstatic"]:
             # Run in a child so that the manifest storage (chosen when settings load) is the one used.
             code = subprocess.call(
@@ -55,6 +65,8 @@ class Command(BaseCommand):
             "-m",
             "gunicorn",
             "csi.wsgi:application",
+            "--config",
+            "python:csi.core.gunicorn_conf",
             "--bind",
             bind,
             "--workers",

@@ -133,6 +133,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  ... {result.rejected - 20} more (csi measures rejects RUN)")
         if result.message and result.ok:
             self.stdout.write(result.message)
+        if result.status == "committed":
+            self.stdout.write(
+                "The figures are recomputed by the background worker (csi serve starts one; or csi worker), "
+                "or now with: csi analytics refresh"
+            )
 
     def _profile(self, actor: SystemActor, options: dict[str, Any]) -> None:
         sub = options["profile_action"]
