@@ -10,6 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from csi.analytics.attainment import STOP_COLUMN, VersionTarget
+from csi.analytics.measurements import RecordTarget
 from csi.analytics.rules import ServiceRule, assign_services
 from csi.analytics.tickets import TicketRules, ticket_facts
 from csi.core.services import Actor
@@ -117,3 +118,41 @@ def version_targets(service_keys: set[str]) -> list[VersionTarget]:
                 )
             )
     return targets
+
+
+RECORD_METRICS = {"availability", "csat", "custom"}
+
+
+def record_targets(service_keys: set[str]) -> list[RecordTarget]:
+    """The availability, CSAT and custom-metric versions of the standards of these services."""
+    targets: list[RecordTarget] = []
+    standards = ServiceStandard.objects.filter(service__key__in=service_keys).select_related("service")
+    for standard in standards.prefetch_related("versions"):
+        versions = sorted(standard.versions.all(), key=lambda v: (v.effective_at, v.number))
+        for index, version in enumerate(versions):
+            if version.metric not in RECORD_METRICS:
+                continue
+            following = versions[index + 1].effective_at if index + 1 < len(versions) else None
+            targets.append(
+                RecordTarget(
+                    version_id=version.pk,
+                    service_key=standard.service.key,
+                    metric=version.metric,
+                    custom_metric=version.custom_metric,
+                    comparator=version.comparator,
+                    threshold=float(version.threshold),
+                    window_time_zone=version.window_time_zone or "UTC",
+                    effective_from=version.effective_at,
+                    effective_to=following,
+                )
+            )
+    return targets
+
+
+def record_rules(source: DataSource) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(service key, field, values) of a sample or answer source's rules (field rules only)."""
+    return [
+        (rule.service.key, rule.field, tuple(rule.values))
+        for rule in source.rules.select_related("service").order_by("position", "pk")
+        if rule.field
+    ]

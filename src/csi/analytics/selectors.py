@@ -59,6 +59,14 @@ def status_of(tickets: int, met: int, near: int, target: float) -> str:
     return "green"
 
 
+def figure_target(version: StandardVersion) -> float:
+    """The percentage a period's figure is held to: for availability the threshold itself (99.9 % of
+    the time up), for every other metric the share of tickets or answers that must meet the threshold."""
+    if version.metric == "availability":
+        return float(version.threshold)
+    return float(version.target_percent)
+
+
 def _percent(part: int, whole: int) -> float | None:
     return round(part * 100.0 / whole, 4) if whole else None
 
@@ -104,7 +112,7 @@ def attainment_table(
     rows = []
     for (standard_id, version_id, first_day), (tickets, met, near) in totals.items():
         standard, version = by_id[standard_id], versions[version_id]
-        target = float(version.target_percent)
+        target = figure_target(version)
         rows.append(
             AttainmentRow(
                 standard=standard.key,
@@ -130,7 +138,7 @@ def _budget(version: StandardVersion, days: list[tuple[date, int, int]], last_da
     """Error budget over the version's window ending on `last_day`, and burn rates over 1, 7, 30 days.
     The budget is the share of tickets allowed to breach: (100 - target) %. Remaining 1 = untouched,
     0 = spent, negative = overspent. A burn rate of 1 spends the budget exactly over the window."""
-    allowed_share = (100.0 - float(version.target_percent)) / 100.0
+    allowed_share = (100.0 - figure_target(version)) / 100.0
     if version.window_kind == "rolling" and version.window_days:
         first_day = last_day - timedelta(days=version.window_days - 1)
     else:

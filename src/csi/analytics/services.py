@@ -12,11 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from csi.analytics import attainment as attainment_engine
-from csi.analytics.engine import source_tables, version_targets
+from csi.analytics.engine import record_rules, record_targets, source_tables, version_targets
+from csi.analytics.measurements import record_days
 from csi.analytics.models import AttainmentDay, BreachCount, RollupRun, ServiceDay, ServiceDuration
 from csi.catalog.models import Service
 from csi.core.permissions import SystemActor, require
 from csi.core.services import Actor
+from csi.measures import selectors as measures_selectors
+from csi.measures import store
 from csi.measures.choices import TICKET_KINDS, BatchStatus
 from csi.measures.models import DataSource
 from csi.standards.models import StandardVersion
@@ -146,6 +149,27 @@ def rollups_refresh(*, actor: Actor = SYSTEM) -> RollupRun:
             else:
                 durations[key] = [b.high_hours, b.tickets]
         tables.con.disconnect()
+    for source in (
+        DataSource.objects.exclude(kind__in=TICKET_KINDS)
+        .filter(batches__status=BatchStatus.COMMITTED)
+        .distinct()
+    ):
+        rules = record_rules(source)
+        if not rules:
+            continue
+        con = store.ibis_connection()
+        try:
+            batches = measures_selectors.committed_batches(actor=actor, source=source)
+            table = store.records(con, batches, source.kind)
+            if table is None:
+                continue
+            record_versions = record_targets({service for service, _, _ in rules})
+            for row in record_days(con, table, source.kind, rules, record_versions):
+                counts = day_rows[(int(row["version_id"]), row["day"])]
+                counts[0] += row["tickets"]
+                counts[1] += row["met"]
+        finally:
+            con.disconnect()
     with transaction.atomic():
         AttainmentDay.objects.all().delete()
         BreachCount.objects.all().delete()

@@ -186,7 +186,11 @@ def batch_delete(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
     return batch
 
 
-def _rule_data(data: dict[str, Any]) -> dict[str, Any]:
+# Samples and answers are mapped by one field of theirs (they have no ticket fields for expressions).
+RECORD_RULE_FIELD = {"metric_samples": "configuration_item", "survey_answers": "category"}
+
+
+def _rule_data(data: dict[str, Any], source: DataSource) -> dict[str, Any]:
     from csi.analytics.rules import RuleError, check_expression
 
     expression = (data.get("expression") or "").strip()
@@ -196,6 +200,13 @@ def _rule_data(data: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError({"expression": "Give either a field with its values or an expression."})
     if field and not values:
         raise ValidationError({"values": "List the values of the field that belong to the service."})
+    wanted = RECORD_RULE_FIELD.get(source.kind)
+    if wanted and (expression or field != wanted):
+        raise ValidationError(
+            {
+                "field": f"A source of {source.get_kind_display().lower()} is mapped by {wanted.replace('_', ' ')}."
+            }
+        )
     if expression:
         try:
             check_expression(expression)
@@ -209,7 +220,10 @@ def rule_create(*, actor: Actor, source: DataSource, data: dict[str, Any]) -> Se
     """Add a rule assigning the source's tickets to a service (see ServiceMappingRule)."""
     require(actor, "measures.manage_sources", source)
     rule = model_create(
-        actor=actor, model=ServiceMappingRule, data={**_rule_data(data), "source": source}, scope=source
+        actor=actor,
+        model=ServiceMappingRule,
+        data={**_rule_data(data, source), "source": source},
+        scope=source,
     )
     data_changed(source.pk)
     return rule
@@ -219,7 +233,7 @@ def rule_create(*, actor: Actor, source: DataSource, data: dict[str, Any]) -> Se
 def rule_update(*, actor: Actor, rule: ServiceMappingRule, data: dict[str, Any]) -> ServiceMappingRule:
     require(actor, "measures.manage_sources", rule.source)
     merged = {"field": rule.field, "values": rule.values, "expression": rule.expression, **data}
-    rule = model_update(actor=actor, instance=rule, data=_rule_data(merged), scope=rule.source)
+    rule = model_update(actor=actor, instance=rule, data=_rule_data(merged, rule.source), scope=rule.source)
     data_changed(rule.source_id)
     return rule
 

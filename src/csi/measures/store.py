@@ -156,3 +156,15 @@ def ticket_events(con: ibis.BaseBackend, batches: list[tuple[int, int]]) -> ibis
         return table
     latest = table.batch_id.max().over(group_by=[table.source_id, table.ticket_id])
     return table.filter(table.batch_id == latest)
+
+
+def records(con: ibis.BaseBackend, batches: list[tuple[int, int]], kind: str) -> ibis.Table | None:
+    """Metric samples or survey answers of the given committed batches as one Ibis table (canonical
+    columns); None when there are none. Samples and answers are never superseded: each is a
+    measurement of its own (the same file twice is refused at import)."""
+    if not batches:
+        return None
+    name = DATA_FILE[kind]
+    paths = [str(batch_dir(s, b) / name) for s, b in batches]
+    table = con.read_parquet(paths, hive_partitioning=True)
+    return table.select(*COLUMNS[name])
