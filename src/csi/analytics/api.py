@@ -28,6 +28,8 @@ from csi.analytics.schemas import (
     PerformanceQuery,
     RollupRunOut,
     ServicePerformanceOut,
+    StatesQuery,
+    StateTimeOut,
     TicketFiguresOut,
     TicketsQuery,
 )
@@ -143,6 +145,18 @@ def backlog(request: HttpRequest, query: Query[BacklogQuery]):
     _ticket_source(request, query.source)
     rows = selectors.backlog_report(actor=request.user, source_key=query.source, at=query.at, by=query.by)
     return _answer("backlog", BacklogOut, rows, query.format)
+
+
+@router.get(
+    "/analytics/states",
+    response={200: list[StateTimeOut], **ERROR_RESPONSES},
+    summary="Time in each state",
+)
+def states(request: HttpRequest, query: Query[StatesQuery]):
+    """Per state: tickets that were in it, total, median and p90 hours spent in it (calendar time)."""
+    _ticket_source(request, query.source)
+    rows = selectors.states_report(actor=request.user, source_key=query.source)
+    return _answer("states", StateTimeOut, rows, query.format)
 
 
 @router.get(

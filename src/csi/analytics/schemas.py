@@ -81,6 +81,11 @@ class BacklogQuery(Schema):
     format: OutputFormat = "json"
 
 
+class StatesQuery(Schema):
+    source: str = Field(pattern=KEY, max_length=63, description="The data source's key")
+    format: OutputFormat = "json"
+
+
 class AttainmentQuery(Schema):
     service: str | None = Field(None, pattern=SERVICE_KEY, max_length=63)
     standard: str | None = Field(None, pattern=KEY, max_length=63)
@@ -124,6 +129,14 @@ class TicketFiguresOut(Schema):
 class BacklogOut(Schema):
     key: str
     backlog: int
+
+
+class StateTimeOut(Schema):
+    state: str
+    tickets: int
+    total_hours: float | None
+    median_hours: float | None
+    p90_hours: float | None
 
 
 class AttainmentRowOut(Schema):

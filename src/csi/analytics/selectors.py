@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import ibis
 from django.db.models import Max, Sum
 
 from csi.analytics import tickets as ticket_engine
@@ -294,6 +295,26 @@ def backlog_report(*, actor: Actor, source_key: str, at: Any, by: str | None = N
     try:
         table = ticket_engine.backlog_at(tables.facts, at, by=by)
         return [_plain(row) for row in tables.con.to_pyarrow(table).to_pylist()]
+    finally:
+        tables.con.disconnect()
+
+
+def states_report(*, actor: Actor, source_key: str) -> list[dict[str, Any]]:
+    """Time in each state: per state, how many tickets were ever in it, the total, median and p90
+    hours a ticket spent in it (calendar time from entering to the ticket's next event)."""
+    source = measures_selectors.source_get(actor=actor, key=source_key)
+    tables = source_tables(actor=actor, source=source)
+    try:
+        spent = ticket_engine.state_durations(tables.events, ticket_engine.TicketRules())
+        hours = spent.seconds.cast("float64") / 3600.0
+        per_state = spent.group_by(spent.state.fill_null("(none)").name("state")).aggregate(
+            tickets=spent.ticket_id.nunique(),
+            total_hours=hours.sum(),
+            median_hours=hours.median(),
+            p90_hours=hours.quantile(0.9),
+        )
+        rows = tables.con.to_pyarrow(per_state.order_by(ibis.desc("total_hours"))).to_pylist()
+        return [_plain(row) for row in rows]
     finally:
         tables.con.disconnect()
 

@@ -355,3 +355,12 @@ def test_an_uploaded_event_log_reads_back_through_the_analytics(strategist, view
         for r in rows_of(api(viewer).get("/api/v1/analytics/tickets", {"source": "upload", "by": "priority"}))
     }
     assert by_priority == {"P1": pytest.approx(2.0), "P2": pytest.approx(4.25), "P3": None}  # P1: 2, 6, 1
+
+
+def test_time_in_each_state_over_http(measured, api, viewer):  # noqa: F811
+    rows = rows_of(api(viewer).get("/api/v1/analytics/states", {"source": "desk"}))
+    assert rows and {"state", "tickets", "total_hours", "median_hours", "p90_hours"} <= set(rows[0])
+    assert sum(r["tickets"] for r in rows) >= 1
+    assert [r["total_hours"] for r in rows] == sorted((r["total_hours"] for r in rows), reverse=True)
+    assert_error_shape(api(viewer).get("/api/v1/analytics/states", {"source": "nope"}), 404)
+    assert_error_shape(api().get("/api/v1/analytics/states", {"source": "desk"}), 401)

@@ -55,6 +55,9 @@ class Command(BaseCommand):
         backlog.add_argument("--at", required=True)
         backlog.add_argument("--by")
         backlog.add_argument("--json", action="store_true")
+        states = sub.add_parser("states", help="Time in each state: tickets, total, median and p90 hours.")
+        states.add_argument("--source", required=True)
+        states.add_argument("--json", action="store_true")
         attainment = sub.add_parser("attainment", help="Attainment per standard, version and period.")
         attainment.add_argument("--service")
         attainment.add_argument("--standard")
@@ -115,6 +118,13 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(rows, indent=2, default=str))
             return
         self._table(rows, ["key", "backlog"])
+
+    def _states(self, actor: SystemActor, options: dict[str, Any]) -> None:
+        rows = selectors.states_report(actor=actor, source_key=options["source"])
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, indent=2, default=str))
+            return
+        self._table(rows, ["state", "tickets", "total_hours", "median_hours", "p90_hours"])
 
     def _attainment(self, actor: SystemActor, options: dict[str, Any]) -> None:
         rows = [
