@@ -110,12 +110,20 @@ def mapped_select(spec: ProfileSpec, columns: list[str], header_lines: int = 0) 
         if field_map is None or field_map.column not in columns:
             outer.append(f"NULL::{target} AS {quote_ident(name)}")
             continue
-        raw_name = quote_ident(f"raw:{name}")
         source = quote_ident(field_map.column)
         cleaned = f"CASE WHEN {source} IN ({nulls}) THEN NULL ELSE {source} END" if nulls else source
+        outer.append(quote_ident(name))
+        if kind == "string":
+            # Text needs no conversion, so it cannot fail; only a missing required value is a reject.
+            inner.append(f"{cleaned} AS {quote_ident(name)}")
+            if name in required:
+                problems.append(
+                    f"CASE WHEN {quote_ident(name)} IS NULL THEN {sql_string(name + VALUE_SEP)} END"
+                )
+            continue
+        raw_name = quote_ident(f"raw:{name}")
         inner.append(f"{cleaned} AS {raw_name}")
         inner.append(f"{_convert(kind, cleaned, field_map, spec)}::{target} AS {quote_ident(name)}")
-        outer.append(quote_ident(name))
         bad = (
             f"{quote_ident(name)} IS NULL"
             if name in required

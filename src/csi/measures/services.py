@@ -3,12 +3,12 @@ permission-checked, validated first and audited; import runs are in `csi.measure
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from csi.core.errors import ConflictError
@@ -27,22 +27,19 @@ def on_data_changed(hook: Callable[[int], None]) -> None:
     _data_changed_hooks.append(hook)
 
 
-_pending = threading.local()
+def _notify(source_id: int) -> None:
+    for hook in _data_changed_hooks:
+        hook(source_id)
 
 
 def data_changed(source_id: int) -> None:
     """Tell the registered hooks, once the current transaction commits, that a source changed; several
-    changes in one transaction call them once."""
-    pending: set[int] = _pending.__dict__.setdefault("ids", set())
-    if source_id in pending:
-        return
-    pending.add(source_id)
-
-    def notify() -> None:
-        pending.discard(source_id)
-        for hook in _data_changed_hooks:
-            hook(source_id)
-
+    changes in one transaction call them once (a rolled-back transaction calls nothing)."""
+    for _savepoints, pending, *_ in connection.run_on_commit:
+        if getattr(pending, "csi_source_id", None) == source_id:
+            return
+    notify = partial(_notify, source_id)
+    notify.csi_source_id = source_id  # type: ignore[attr-defined]
     transaction.on_commit(notify)
 
 

@@ -405,3 +405,13 @@ def test_a_committed_import_queues_a_rollup_refresh_for_the_worker(
     with django_capture_on_commit_callbacks(execute=True):
         import_bytes(source, b"ticket_id,when\n")  # failed: nothing changed, nothing queued
     assert queued.count() == 1
+
+
+def test_several_changes_in_one_transaction_notify_once_per_source(django_capture_on_commit_callbacks):
+    from csi.measures.services import data_changed
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        data_changed(1)
+        data_changed(1)
+        data_changed(2)
+    assert len(callbacks) == 2
