@@ -40,6 +40,7 @@ bench: venv
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/catalog_import.py
+	$(BIN)/python benchmarks/measures.py
 
 schemathesis: venv
 	bash scripts/schemathesis.sh

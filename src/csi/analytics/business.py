@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -128,8 +130,34 @@ class _Lookup:
     total_seconds: float
 
 
+# Recently built lookups, by calendar and covered range: the clocks of one report share them.
+_LOOKUPS: OrderedDict[tuple[object, ...], _Lookup] = OrderedDict()
+_LOOKUPS_KEPT = 16
+_LOOKUPS_LOCK = threading.Lock()
+
+
 def _lookup(spec: CalendarSpec, start: datetime, end: datetime) -> _Lookup:
+    """B as pieces over the covered range of [start, end]. B is non-decreasing also in floating point:
+    within a piece it is base + rate * (microseconds since from_at) / 1e6 (each operation rounds
+    monotonically) and the next piece's base is that same sum at to_at; clamping keeps it so. Hence
+    B(min(a, b)) = min(B(a), B(b)) exactly, and likewise for max."""
     lo, hi = _covered_range(start, end)
+    periods = tuple((day, tuple(spans)) for day, spans in sorted(spec.periods.items()))
+    key = (spec.time_zone, spec.always_open, periods, tuple(sorted(spec.holidays)), lo, hi)
+    with _LOOKUPS_LOCK:
+        found = _LOOKUPS.get(key)
+        if found is not None:
+            _LOOKUPS.move_to_end(key)
+            return found
+    built = _build_lookup(spec, lo, hi)
+    with _LOOKUPS_LOCK:
+        _LOOKUPS[key] = built
+        while len(_LOOKUPS) > _LOOKUPS_KEPT:
+            _LOOKUPS.popitem(last=False)
+    return built
+
+
+def _build_lookup(spec: CalendarSpec, lo: datetime, hi: datetime) -> _Lookup:
     intervals = _open_intervals(spec, lo, hi)
     opens = [interval[0] for interval in intervals]
     points = {lo, hi, *opens, *(interval[1] for interval in intervals)}
@@ -168,7 +196,7 @@ def _with_offset(table: ir.Table, column: str, lookup: _Lookup | None, name: str
     seconds)."""
     if lookup is None:
         return table.mutate(**{name: _epoch_offset(table[column])})
-    pieces = lookup.table
+    pieces = lookup.table.view()  # a distinct reference: a table may be looked up twice
     moment = table[column]
     joined = table.left_join(
         pieces,
@@ -182,7 +210,7 @@ def _with_offset(table: ir.Table, column: str, lookup: _Lookup | None, name: str
         (moment >= ibis.literal(lookup.hi, type="timestamp"), lookup.total_seconds),
         else_=ibis.null("float64"),
     )
-    return joined.mutate(**{name: offset}).drop(_DAY, _FROM, _TO, _BASE, _RATE)
+    return joined.select(*[joined[column] for column in table.columns], **{name: offset})
 
 
 def business_offsets(
@@ -212,6 +240,107 @@ def _data_range(
     return row["first"], row["last"], row["latest"]
 
 
+def pause_segments(events: ir.Table, pause_states: tuple[str, ...]) -> ir.Table:
+    """Columns ticket_id, state, event_at, next_at: one row per event whose `state` is in `pause_states`,
+    with the event_at of the ticket's next event (events ordered by event_at, then line; null after its
+    last event). Such a row is a pause from event_at to next_at (see `clock_seconds`). Only the events of
+    tickets that have a pause-state event go through the window. Compute it once (and materialise it) to
+    share it between clocks: `clock_seconds(..., pauses=...)`, `clock_table`."""
+    narrow = events.select("ticket_id", "event_at", "line", "state")
+    paused = narrow.filter(narrow.state.isin(pause_states))
+    mine = narrow.semi_join(paused.select("ticket_id"), "ticket_id")
+    following = ibis.window(group_by="ticket_id", order_by=["event_at", "line"])
+    ordered = mine.mutate(next_at=mine.event_at.lead().over(following))
+    ordered = ordered.filter(ordered.state.isin(pause_states))
+    return ordered.select("ticket_id", "state", "event_at", "next_at")
+
+
+def clock_table(
+    stops: ir.Table,
+    spec: CalendarSpec,
+    pauses: ir.Table | None,
+    start_column: str,
+    stop_column: str,
+    *,
+    low: datetime,
+    high: datetime,
+    now: datetime | None = None,
+    elapsed: bool = True,
+    pauses_joined: bool = False,
+) -> ir.Table:
+    """`stops` with every column kept plus `business_seconds` (and `elapsed_seconds` unless `elapsed` is
+    false), as defined by `clock_seconds`, from precomputed pauses: a `pause_segments` table holding only
+    this clock's pause states (None: never paused). `low` and `high` (naive UTC) bound every start, stop
+    and `now` (naive UTC, the stop of a running clock; None leaves it running forever, so null).
+    `pauses_joined`: each row of `pauses` already carries its ticket's `start_column` and `stop_column`
+    (joined once for several clocks), so it is not joined to `stops` again; rows of tickets absent from
+    `stops` are ignored."""
+    lookup = None if spec.always_open else _lookup(spec, low.replace(tzinfo=UTC), high.replace(tzinfo=UTC))
+    clock = stops.mutate(_clock_start=stops[start_column], _clock_stop=_stop_or_now(stops[stop_column], now))
+    internal = ["_clock_start", "_clock_stop"]
+    if pauses is not None:
+        if pauses_joined:
+            segments = pauses.select(
+                _pause_ticket=pauses.ticket_id,
+                _pause_start=pauses.event_at,
+                _next_at=pauses.next_at,
+                _clock_start=pauses[start_column],
+                _clock_stop=_stop_or_now(pauses[stop_column], now),
+            )
+        else:
+            ends = clock.select(
+                _pause_ticket=clock.ticket_id, _clock_start=clock._clock_start, _clock_stop=clock._clock_stop
+            )
+            segments = pauses.select(
+                _pause_ticket=pauses.ticket_id, _pause_start=pauses.event_at, _next_at=pauses.next_at
+            ).join(ends, "_pause_ticket")
+        paused = _paused(segments, lookup, elapsed)
+        clock = clock.left_join(paused, clock.ticket_id == paused._pause_ticket).drop("_pause_ticket")
+        internal += ["_business_paused", *(["_elapsed_paused"] if elapsed else [])]
+    clock = _with_offset(clock, "_clock_start", lookup, "_b_start")
+    clock = _with_offset(clock, "_clock_stop", lookup, "_b_stop")
+    internal += ["_b_start", "_b_stop"]
+    business = clock._b_stop - clock._b_start
+    if pauses is not None:
+        business = business - clock._business_paused.fill_null(0.0)
+    measures = {"business_seconds": business.clip(lower=0)}
+    if elapsed:
+        calendar = _epoch_offset(clock._clock_stop) - _epoch_offset(clock._clock_start)
+        if pauses is not None:
+            calendar = calendar - clock._elapsed_paused.fill_null(0.0)
+        measures["elapsed_seconds"] = calendar.clip(lower=0)
+    kept = [name for name in clock.columns if name not in internal]
+    return clock.select(*kept, **measures)
+
+
+def _stop_or_now(stop: ir.Value, now: datetime | None) -> ir.Value:
+    return stop if now is None else stop.fill_null(ibis.literal(now, type="timestamp"))
+
+
+def _paused(segments: ir.Table, lookup: _Lookup | None, elapsed: bool) -> ir.Table:
+    """Per ticket (`_pause_ticket`) with a pause overlapping its clock: the business (and calendar)
+    seconds paused, each pause (`_pause_start` to `_next_at`, else to the stop) clipped to its ticket's
+    [_clock_start, _clock_stop]. B is monotone, also in floating point (see `_lookup`), so
+    B(min(pause end, stop)) - B(max(pause start, start)) is exactly min(B(pause end), B(stop)) -
+    max(B(pause start), B(start)); clipping the instants first needs the lookups of the pauses only, not
+    of the clock's start and stop again."""
+    pause_end = segments._next_at.fill_null(segments._clock_stop)
+    # Pauses wholly outside [start, stop] add nothing (B is monotone): skip their lookups.
+    overlapping = (pause_end > segments._clock_start) & (segments._pause_start < segments._clock_stop)
+    segments = segments.filter(overlapping).select(
+        "_pause_ticket",
+        _paused_from=ibis.greatest(segments._pause_start, segments._clock_start),
+        _paused_to=ibis.least(pause_end, segments._clock_stop),
+    )
+    segments = _with_offset(segments, "_paused_from", lookup, "_b_from")
+    segments = _with_offset(segments, "_paused_to", lookup, "_b_to")
+    sums = {"_business_paused": (segments._b_to - segments._b_from).clip(lower=0).sum()}
+    if elapsed:
+        calendar = _epoch_offset(segments._paused_to) - _epoch_offset(segments._paused_from)
+        sums["_elapsed_paused"] = calendar.clip(lower=0).sum()
+    return segments.group_by("_pause_ticket").aggregate(**sums)
+
+
 def clock_seconds(
     events: ir.Table,
     stops: ir.Table,
@@ -221,6 +350,7 @@ def clock_seconds(
     stop_column: str,
     *,
     now: datetime | None = None,
+    pauses: ir.Table | None = None,
 ) -> ir.Table:
     """Per ticket, how long a service-standard clock ran: in business time and in calendar time, less pauses.
 
@@ -240,50 +370,20 @@ def clock_seconds(
     Both are >= 0: a stop before the start gives 0. Both are null when the start is null (or when the stop
     is null and there is no `now`: no events and none given). Events of tickets absent from `stops` are
     ignored. Building the expression runs one small aggregate query (the range of clock instants and the
-    default `now`), so the calendar lookup covers every start and stop.
+    default `now`), so the calendar lookup covers every start and stop. `pauses`, when given, is
+    `pause_segments(events, states)` computed beforehand for states including `pause_states` (only its
+    rows in `pause_states` are used), to share that window between several clocks.
     """
     first, last, latest = _data_range(events, stops, start_column, stop_column)
     now_naive = _naive_utc(now) if now is not None else latest
     known = [moment for moment in (first, last, now_naive) if moment is not None]
     low, high = (min(known), max(known)) if known else (EPOCH, EPOCH)
-    lookup = None if spec.always_open else _lookup(spec, low.replace(tzinfo=UTC), high.replace(tzinfo=UTC))
-    stop_value = stops[stop_column]
-    if now_naive is not None:
-        stop_value = stop_value.fill_null(ibis.literal(now_naive, type="timestamp"))
-    clock = stops.select(ticket_id=stops.ticket_id, _clock_start=stops[start_column], _clock_stop=stop_value)
-    clock = _with_offset(clock, "_clock_start", lookup, "_b_start")
-    clock = _with_offset(clock, "_clock_stop", lookup, "_b_stop")
-    clock = clock.mutate(_e_start=_epoch_offset(clock._clock_start), _e_stop=_epoch_offset(clock._clock_stop))
-    business = clock._b_stop - clock._b_start
-    elapsed = clock._e_stop - clock._e_start
     if not pause_states:
-        return clock.select(
-            "ticket_id", business_seconds=business.clip(lower=0), elapsed_seconds=elapsed.clip(lower=0)
-        )
-
-    ordered = events.select("ticket_id", "event_at", "line", "state")
-    following = ibis.window(group_by="ticket_id", order_by=["event_at", "line"])
-    ordered = ordered.mutate(_next_at=ordered.event_at.lead().over(following))
-    pauses = ordered.filter(ordered.state.isin(pause_states)).drop("state", "line")
-    pauses = pauses.join(clock, "ticket_id")
-    pauses = pauses.mutate(_pause_end=pauses._next_at.fill_null(pauses._clock_stop))
-    # Pauses wholly outside [start, stop] add nothing (B is monotone): skip their lookups.
-    pauses = pauses.filter(pauses._pause_end > pauses._clock_start, pauses.event_at < pauses._clock_stop)
-    pauses = _with_offset(pauses, "event_at", lookup, "_b_pause_start")
-    pauses = _with_offset(pauses, "_pause_end", lookup, "_b_pause_end")
-    business_paused = ibis.least(pauses._b_pause_end, pauses._b_stop) - ibis.greatest(
-        pauses._b_pause_start, pauses._b_start
-    )
-    elapsed_paused = ibis.least(_epoch_offset(pauses._pause_end), pauses._e_stop) - ibis.greatest(
-        _epoch_offset(pauses.event_at), pauses._e_start
-    )
-    paused = pauses.group_by("ticket_id").aggregate(
-        _business_paused=business_paused.clip(lower=0).sum(),
-        _elapsed_paused=elapsed_paused.clip(lower=0).sum(),
-    )
-    result = clock.left_join(paused, "ticket_id")
-    return result.select(
-        ticket_id=result.ticket_id,
-        business_seconds=(business - result._business_paused.fill_null(0.0)).clip(lower=0),
-        elapsed_seconds=(elapsed - result._elapsed_paused.fill_null(0.0)).clip(lower=0),
-    )
+        segments = None
+    elif pauses is None:
+        segments = pause_segments(events, pause_states)
+    else:
+        segments = pauses.filter(pauses.state.isin(pause_states))
+    clock = stops.select("ticket_id", start_column, stop_column)
+    table = clock_table(clock, spec, segments, start_column, stop_column, low=low, high=high, now=now_naive)
+    return table.select("ticket_id", "business_seconds", "elapsed_seconds")

@@ -6,7 +6,8 @@ here executes a query: every function returns an Ibis expression, run by DuckDB 
 run unchanged on PySpark (plain Ibis operations only: windows, aggregates, joins, no raw SQL).
 
 Conventions used throughout:
-- a ticket's events are ordered by (event_at, line);
+- a ticket's events are ordered by (event_at, line), and (ticket_id, batch_id, line) identifies an event
+  (`line` is the record's line in its batch's file);
 - its *latest version* is the row with the highest `version` (rows without a version rank below every
   row that has one), ties broken by the latest `event_at`, then the highest `line`;
 - durations are calendar time in seconds (float, microsecond-exact), differences of naive UTC instants;
@@ -81,64 +82,135 @@ def _event_window() -> ibis.expr.builders.LegacyWindowBuilder:
     return ibis.window(group_by="ticket_id", order_by=list(_ORDER))
 
 
+# The latest version's columns in the ticket facts, and the event columns they come from.
+_LATEST_FIELDS = {
+    **{name: name for name in schema.ATTRIBUTES},
+    "state": "state",
+    "sla_flag": "sla_flag",
+    "latest_opened_at": "opened_at",
+    "latest_resolved_at": "resolved_at",
+    "latest_closed_at": "closed_at",
+    "latest_reassignments": "reassignment_count",
+    "latest_reopens": "reopen_count",
+}
+
+
+def _latest_row(events: ir.Table) -> ir.StructValue:
+    """Per ticket (an aggregate): the (batch_id, line) of its latest version's row, the row with the
+    greatest (has a version, version, event_at, line) -- a plain arg-max, no window."""
+    key = ibis.struct(
+        {
+            "versioned": events.version.notnull(),
+            "version": events.version.fill_null(0),
+            "event_at": events.event_at,
+            "line": events.line,
+        }
+    )
+    return ibis.struct({"batch_id": events.batch_id, "line": events.line}).argmax(key)
+
+
+def _with_latest(per_ticket: ir.Table, events: ir.Table) -> ir.Table:
+    """`per_ticket` (one row per ticket with a `_latest` struct from `_latest_row`) joined to its latest
+    version's row of `events` (a row is identified by ticket_id, batch_id, line), which adds batch_id and
+    the columns of `_LATEST_FIELDS`. Fetching the one row afterwards keeps the wide attribute columns out
+    of the window and the aggregate."""
+    keyed = per_ticket.mutate(_latest_batch=per_ticket._latest.batch_id, _latest_line=per_ticket._latest.line)
+    rows = events.select(
+        _row_ticket=events.ticket_id,
+        batch_id=events.batch_id,
+        _row_line=events.line,
+        **{name: events[column] for name, column in _LATEST_FIELDS.items()},
+    )
+    joined = keyed.join(
+        rows,
+        [
+            keyed.ticket_id == rows._row_ticket,
+            keyed._latest_batch == rows.batch_id,
+            keyed._latest_line == rows._row_line,
+        ],
+    )
+    return joined.drop("_latest", "_latest_batch", "_latest_line", "_row_ticket", "_row_line")
+
+
+def _with_previous(events: ir.Table, *, first_group: bool = True) -> ir.Table:
+    """events plus `_previous_state`, on a row with a state the state of the ticket's previous event that
+    has one (null on its first), `_previous_group`, likewise for assignment_group, and (if `first_group`)
+    `_first_group`, the ticket's first assignment_group (null if none). Rows without the value sort
+    after those with it, so a plain lag skips them and the first row has it; both windows share the
+    partition."""
+    stated_first = ibis.window(
+        group_by="ticket_id", order_by=[events.state.isnull(), events.event_at, events.line]
+    )
+    grouped_first = ibis.window(
+        group_by="ticket_id", order_by=[events.assignment_group.isnull(), events.event_at, events.line]
+    )
+    columns = {
+        "_previous_state": events.state.lag().over(stated_first),
+        "_previous_group": events.assignment_group.lag().over(grouped_first),
+    }
+    if first_group:
+        columns["_first_group"] = events.assignment_group.first().over(grouped_first)
+    return events.mutate(**columns)
+
+
+def _state_values(marked: ir.Table, rules: TicketRules) -> dict[str, ir.Value]:
+    """Aggregates (per ticket, over `_with_previous` rows) from its state transitions: when it last
+    entered a finished (resolved or closed) state from an unfinished one, when it last entered a closed
+    state from a non-closed one, how many times it left a finished state for an unfinished one, and its
+    first event outside the new states (events without a state are skipped)."""
+    stated = marked.state.notnull()
+    finished = _isin(marked.state, rules.finished_states)
+    was_finished = _isin(marked._previous_state, rules.finished_states)
+    closed = _isin(marked.state, rules.closed_states)
+    was_closed = _isin(marked._previous_state, rules.closed_states)
+    return {
+        "finished_entered_at": marked.event_at.max(where=finished & ~was_finished),
+        "closed_entered_at": marked.event_at.max(where=closed & ~was_closed),
+        "reopen_transitions": (stated & was_finished & ~finished).sum(),
+        "first_response_at": marked.event_at.min(where=stated & ~_isin(marked.state, rules.new_states)),
+    }
+
+
+def _moved(marked: ir.Table) -> ir.BooleanValue:
+    """On a `_with_previous` row: its assignment group differs from the previous one's (never null)."""
+    return (marked.assignment_group != marked._previous_group).fill_null(False)
+
+
+def _moves(marked: ir.Table) -> ir.Table:
+    """Per ticket with a change of assignment group between consecutive events that have one (over
+    `_with_previous` rows): `group_changes`, how many, and `ping_pongs`, how many of those go back to a
+    group the ticket already had. Every group but the first one (`_first_group`) first appears through
+    a change, and a change into a group not seen before is that group's first appearance; so the changes
+    that are not ping-pongs are one per distinct group entered by a change, less one if the first group
+    is among them. Only the changes are grouped, so the distinct count stays small."""
+    changed = marked.filter(_moved(marked))
+    changes = changed.count()
+    entered = changed.assignment_group.nunique()
+    back_to_first = (changed.assignment_group == changed._first_group).fill_null(False).any()
+    return changed.group_by("ticket_id").aggregate(
+        group_changes=changes,
+        ping_pongs=changes - entered + back_to_first.cast("int64"),
+    )
+
+
 def _latest_versions(events: ir.Table) -> ir.Table:
     """One row per ticket: its latest version's attributes, state, flags, timestamps and counters."""
-    window = ibis.window(
-        group_by="ticket_id",
-        order_by=[events.version.isnull(), events.version.desc(), events.event_at.desc(), events.line.desc()],
-    )
-    ranked = events.mutate(_rank=ibis.row_number().over(window))
-    return ranked.filter(ranked._rank == 0).select(
-        "ticket_id",
-        "batch_id",
-        *schema.ATTRIBUTES,
-        "state",
-        "sla_flag",
-        latest_opened_at=ranked.opened_at,
-        latest_resolved_at=ranked.resolved_at,
-        latest_closed_at=ranked.closed_at,
-        latest_reassignments=ranked.reassignment_count,
-        latest_reopens=ranked.reopen_count,
-    )
+    return _with_latest(events.group_by("ticket_id").aggregate(_latest=_latest_row(events)), events)
 
 
 def _state_marks(events: ir.Table, rules: TicketRules) -> ir.Table:
-    """Per ticket, from its state transitions: when it last entered a finished (resolved or closed)
-    state from an unfinished one, when it last entered a closed state from a non-closed one, how many
-    times it left a finished state for an unfinished one, and its first event outside the new states."""
-    stated = events.filter(events.state.notnull())
-    stated = stated.mutate(_previous=stated.state.lag().over(_event_window()))
-    finished = _isin(stated.state, rules.finished_states)
-    was_finished = _isin(stated._previous, rules.finished_states)
-    closed = _isin(stated.state, rules.closed_states)
-    was_closed = _isin(stated._previous, rules.closed_states)
-    return stated.group_by("ticket_id").aggregate(
-        finished_entered_at=stated.event_at.max(where=finished & ~was_finished),
-        closed_entered_at=stated.event_at.max(where=closed & ~was_closed),
-        reopen_transitions=(was_finished & ~finished).sum(),
-        first_response_at=stated.event_at.min(where=~_isin(stated.state, rules.new_states)),
-    )
+    """Per ticket: finished_entered_at, closed_entered_at, reopen_transitions, first_response_at (see
+    `_state_values`)."""
+    marked = _with_previous(events)
+    return marked.group_by("ticket_id").aggregate(**_state_values(marked, rules))
 
 
 def _group_moves(events: ir.Table) -> ir.Table:
-    """Per ticket: changes of assignment group between consecutive events that have one, and how many
-    of those changes go back to a group the ticket already had (ping-pongs)."""
-    grouped = events.filter(events.assignment_group.notnull())
-    grouped = grouped.mutate(
-        _seq=ibis.row_number().over(_event_window()),
-        _previous=grouped.assignment_group.lag().over(_event_window()),
-    )
-    grouped = grouped.mutate(
-        _first_seen=grouped._seq.min().over(ibis.window(group_by=["ticket_id", "assignment_group"]))
-    )
-    moved = (grouped.assignment_group != grouped._previous).fill_null(False)
-    return grouped.group_by("ticket_id").aggregate(
-        group_changes=moved.sum(),
-        ping_pongs=(moved & (grouped._first_seen < grouped._seq)).sum(),
-    )
+    """Per ticket with a change of group: group_changes and ping_pongs (see `_moves`)."""
+    return _moves(_with_previous(events))
 
 
-def ticket_facts(events: ir.Table, rules: TicketRules) -> ir.Table:
+def ticket_facts(events: ir.Table, rules: TicketRules, *, ping_pongs: bool = True) -> ir.Table:
     """One row per ticket_id. Guarantees, events ordered by (event_at, line):
 
     - `events`, `first_event_at`, `last_event_at`: count, earliest and latest event_at;
@@ -153,23 +225,36 @@ def ticket_facts(events: ir.Table, rules: TicketRules) -> ir.Table:
     - `first_response_at`: the first event_at whose state is not null and not a new state, else null;
     - `reassignments`: the latest version's reassignment_count, else the number of changes of
       assignment_group between consecutive events (events without a group skipped);
-    - `ping_pongs`: how many of those changes go back to a group the ticket had before;
+    - `ping_pongs`: how many of those changes go back to a group the ticket had before (left out when
+      `ping_pongs` is false: counting them costs a distinct count no report needs);
     - `reopens`: the latest version's reopen_count, else the number of transitions from a resolved or
       closed state to a state that is neither;
     - `resolution_seconds` = resolved_at - opened_at (null when not resolved), `response_seconds` =
       first_response_at - opened_at, `lifetime_seconds` = last_event_at - first_event_at;
     - `first_contact_resolution`: resolved_at is set and reassignments == 0 and reopens == 0.
     """
-    span = events.group_by("ticket_id").aggregate(
-        events=events.count(),
-        first_event_at=events.event_at.min(),
-        last_event_at=events.event_at.max(),
+    # One window pass over the few columns it needs (both lags share the partition), one aggregate,
+    # then one equi-join fetches the latest version's row.
+    narrow = events.select(
+        "ticket_id", "batch_id", "event_at", "line", "version", "state", "assignment_group"
     )
-    joined = (
-        span.join(_latest_versions(events), "ticket_id")
-        .left_join(_state_marks(events, rules), "ticket_id", rname="{name}_marks")
-        .left_join(_group_moves(events), "ticket_id", rname="{name}_moves")
+    marked = _with_previous(narrow, first_group=ping_pongs)
+    moves: dict[str, ir.Value] = {}
+    if not ping_pongs:
+        moves["group_changes"] = _moved(marked).sum()
+    per_ticket = marked.group_by("ticket_id").aggregate(
+        events=marked.count(),
+        first_event_at=marked.event_at.min(),
+        last_event_at=marked.event_at.max(),
+        _latest=_latest_row(marked),
+        **_state_values(marked, rules),
+        **moves,
     )
+    joined = _with_latest(per_ticket, events)
+    counted: dict[str, ir.Value] = {}
+    if ping_pongs:
+        joined = joined.left_join(_moves(marked), "ticket_id").drop("ticket_id_right")
+        counted["ping_pongs"] = joined.ping_pongs.fill_null(0)
     finished_now = _isin(joined.state, rules.finished_states)
     closed_now = _isin(joined.state, rules.closed_states)
     facts = joined.select(
@@ -190,7 +275,7 @@ def ticket_facts(events: ir.Table, rules: TicketRules) -> ir.Table:
         ),
         first_response_at=joined.first_response_at,
         reassignments=ibis.coalesce(joined.latest_reassignments, joined.group_changes, 0),
-        ping_pongs=joined.ping_pongs.fill_null(0),
+        **counted,
         reopens=ibis.coalesce(joined.latest_reopens, joined.reopen_transitions, 0),
     )
     return facts.mutate(
