@@ -118,8 +118,13 @@ def _ticket_source(request: HttpRequest, key: str) -> DataSource:
     return source
 
 
+# `?format=csv` answers the same rows as CSV: documented so that clients (and schemathesis) expect it.
+CSV_RESPONSE = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}}
+
+
 @router.get(
     "/analytics/tickets",
+    openapi_extra=CSV_RESPONSE,
     response={200: list[TicketFiguresOut], **ERROR_RESPONSES},
     summary="Ticket figures per group",
 )
@@ -137,6 +142,7 @@ def tickets(request: HttpRequest, query: Query[TicketsQuery]):
 
 @router.get(
     "/analytics/backlog",
+    openapi_extra=CSV_RESPONSE,
     response={200: list[BacklogOut], **ERROR_RESPONSES},
     summary="Backlog at an instant",
 )
@@ -149,6 +155,7 @@ def backlog(request: HttpRequest, query: Query[BacklogQuery]):
 
 @router.get(
     "/analytics/states",
+    openapi_extra=CSV_RESPONSE,
     response={200: list[StateTimeOut], **ERROR_RESPONSES},
     summary="Time in each state",
 )
@@ -161,6 +168,7 @@ def states(request: HttpRequest, query: Query[StatesQuery]):
 
 @router.get(
     "/analytics/attainment",
+    openapi_extra=CSV_RESPONSE,
     response={200: list[AttainmentRowOut], **ERROR_RESPONSES},
     summary="Attainment per standard and period",
 )
@@ -201,6 +209,7 @@ def _board_row(entry: dict[str, Any]) -> dict[str, Any]:
 
 @router.get(
     "/analytics/board",
+    openapi_extra=CSV_RESPONSE,
     response={200: list[BoardEntryOut], **ERROR_RESPONSES},
     summary="The attainment board",
 )
@@ -215,6 +224,7 @@ def board(request: HttpRequest, query: Query[BoardQuery]):
 
 @router.get(
     "/analytics/pareto",
+    openapi_extra=CSV_RESPONSE,
     response={200: list[ParetoRowOut], **ERROR_RESPONSES},
     summary="A standard's breaches by attribute",
 )

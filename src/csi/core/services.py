@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
@@ -101,10 +101,27 @@ def _clean(instance: models.Model, exclude: Iterable[str] | None = None) -> None
         raise
 
 
+def _refuse_nulls(instance: models.Model, data: dict[str, Any]) -> None:
+    """None for a field that cannot be null is a validation error (full_clean lets it through for a
+    blank-able text field, and the database would then refuse it with an error)."""
+    errors = {}
+    for name, value in data.items():
+        if value is None:
+            try:
+                field = instance._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not getattr(field, "null", True):
+                errors[name] = "This field cannot be null; send an empty value instead."
+    if errors:
+        raise ValidationError(errors)
+
+
 def model_create(*, actor: Actor, model: type[M], data: dict[str, Any], scope: models.Model | str = "") -> M:
     """Validate and save a new `model` from `data`, and audit it. Raises ValidationError or
     ConflictError (duplicate) with nothing stored. Permission checks are the caller's."""
     instance = model(**data)
+    _refuse_nulls(instance, data)
     _clean(instance)
     instance.save()
     audit_record(actor=actor, verb="create", obj=instance, after=snapshot(instance), scope=scope)
@@ -115,6 +132,7 @@ def model_update(*, actor: Actor, instance: M, data: dict[str, Any], scope: mode
     """Apply `data` to the instance, validate, save and audit the before/after values (no event when
     nothing changed). On a validation error the instance is restored and nothing is stored."""
     before = snapshot(instance)
+    _refuse_nulls(instance, data)
     for field, value in data.items():
         setattr(instance, field, value)
     try:

@@ -189,6 +189,10 @@ def test_parts_and_delivery_model(owner, service, api):
         ).json()["description"]
         == "24x7"
     )
+    nulled = client.patch(
+        f"/api/v1/services/email/packages/{package['id']}", {"description": None}, content_type=J
+    )
+    assert "cannot be null" in str(assert_error_shape(nulled, 422)["fields"]["description"])
     other = ServiceFactory(key="other", owner=owner)
     assert_error_shape(
         client.patch(f"/api/v1/services/other/packages/{package['id']}", {"rank": 2}, content_type=J), 404
