@@ -364,6 +364,13 @@ def big_import(report: Report, work: Path, generated: Generated, env: dict[str, 
         data["duration_seconds"] <= 2 * bare.seconds,
         shown,
     )
+    fastest = min(r.seconds for r in bares)
+    if max(r.seconds for r in bares) > 1.3 * fastest:
+        report.note(
+            f"The bare copy's three runs took {', '.join(f'{r.seconds:.1f}' for r in bares)} s: other work on the "
+            f"machine slowed some of them. Against the fastest, `csi measures import` took "
+            f"{ratio(ours.seconds, fastest):.2f}x and its import_file run {ratio(data['duration_seconds'], fastest):.2f}x."
+        )
     if refresh is not None and refresh[1] == generated.events:
         report.add(
             "  of which the rollup refresh run on commit (data_changed hook)",
@@ -800,7 +807,8 @@ def section(report: Report, args: argparse.Namespace, started: datetime, seconds
         f"`make bench`, or this section alone with:",
         "",
         "```",
-        f".venv/bin/python benchmarks/measures.py --tickets {args.tickets} --repeat {args.repeat}",
+        f".venv/bin/python benchmarks/measures.py --tickets {args.tickets} --repeat {args.repeat}"
+        + (" --profile" if args.profile else ""),
         "```",
         "",
         "It works in a throw-away folder (`CSI_DATA_DIR=$WORK/data`, `DATABASE_URL=sqlite:///$WORK/data/bench.sqlite3`; "
