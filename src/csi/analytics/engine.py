@@ -4,6 +4,7 @@ service assignments as Ibis tables, and the standard versions as plain targets."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import ibis
@@ -19,7 +20,7 @@ from csi.measures import store
 from csi.measures.models import DataSource
 from csi.standards.business_time import calendar_spec
 from csi.standards.choices import UNIT_SECONDS
-from csi.standards.models import ServiceStandard
+from csi.standards.models import ServiceStandard, StandardVersion
 
 SCOPE_FIELDS = {
     "priority": "priority",
@@ -81,6 +82,13 @@ def source_tables(*, actor: Actor, source: DataSource, con: ibis.BaseBackend | N
     return SourceTables(con=con, events=events, facts=facts, services=services, batches=len(batches))
 
 
+def versions_in_force(standard: ServiceStandard) -> list[tuple[StandardVersion, datetime | None]]:
+    """A standard's versions in effective order, each with the time the next one takes over."""
+    versions = sorted(standard.versions.all(), key=lambda v: (v.effective_at, v.number))
+    ends = [v.effective_at for v in versions[1:]] + [None]
+    return list(zip(versions, ends, strict=True))
+
+
 def version_targets(service_keys: set[str]) -> list[VersionTarget]:
     """The response- and resolution-time versions of the standards of these services, each with the
     time it stops being in force (the next version's effective time)."""
@@ -91,11 +99,9 @@ def version_targets(service_keys: set[str]) -> list[VersionTarget]:
         .prefetch_related("versions__calendar__periods", "versions__calendar__holidays")
     )
     for standard in standards:
-        versions = sorted(standard.versions.all(), key=lambda v: (v.effective_at, v.number))
-        for index, version in enumerate(versions):
+        for version, following in versions_in_force(standard):
             if version.metric not in STOP_COLUMN or version.threshold_unit not in UNIT_SECONDS:
                 continue
-            following = versions[index + 1].effective_at if index + 1 < len(versions) else None
             scope = tuple(
                 (SCOPE_FIELDS[key], tuple(str(v) for v in values))
                 for key, values in sorted((version.scope or {}).items())
@@ -131,11 +137,9 @@ def record_targets(service_keys: set[str]) -> list[RecordTarget]:
     targets: list[RecordTarget] = []
     standards = ServiceStandard.objects.filter(service__key__in=service_keys).select_related("service")
     for standard in standards.prefetch_related("versions"):
-        versions = sorted(standard.versions.all(), key=lambda v: (v.effective_at, v.number))
-        for index, version in enumerate(versions):
+        for version, following in versions_in_force(standard):
             if version.metric not in RECORD_METRICS:
                 continue
-            following = versions[index + 1].effective_at if index + 1 < len(versions) else None
             targets.append(
                 RecordTarget(
                     version_id=version.pk,
