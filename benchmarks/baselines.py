@@ -46,6 +46,8 @@ import duckdb
 from csi.analytics.attainment import VersionTarget
 from csi.analytics.business import business_intervals
 from csi.analytics.tickets import TicketRules
+from csi.measures import store
+from csi.measures.schema import LINE_BASE
 
 STOP = {"response_time": "first_response_at", "resolution_time": "resolved_at"}
 OPERATORS = {"lte": "<=", "lt": "<", "gte": ">=", "gt": ">"}
@@ -145,7 +147,7 @@ WITH ordered AS (
     SELECT {read},
         lag(state IGNORE NULLS) OVER w AS previous_state,
         lead(event_at) OVER w AS next_at
-    FROM read_parquet({paths})
+    FROM (SELECT * REPLACE ({line} AS line) FROM read_parquet({paths}, file_row_number = true))
     WINDOW w AS (PARTITION BY ticket_id ORDER BY event_at, line)
 ), per_ticket AS (
     SELECT ticket_id,
@@ -252,6 +254,7 @@ def sql_attainment(con: duckdb.DuckDBPyConnection, spec: Spec) -> list[dict[str,
                 ["ticket_id", "event_at", "line", "version", "state", "opened_at", "resolved_at", *columns]
             ),
             paths="[" + ", ".join(_lit(p) for p in spec.paths) + "]",
+            line=store.LINE_SQL,
             latest="".join(f", '{c}': {c}" for c in columns),
             finished=_in("state", rules.finished_states),
             was_finished=_in("previous_state", rules.finished_states),
@@ -303,6 +306,14 @@ ORDER BY version_id, local_day
 # --- pandas ---------------------------------------------------------------------------------------
 
 
+def _events_frame(pd: Any, np: Any, path: str, wanted: list[str]) -> Any:
+    """One batch file's events; a row whose `line` is stored null has its line from its position."""
+    frame = pd.read_parquet(path, columns=[*wanted, LINE_BASE])
+    positions = np.arange(len(frame), dtype="int64")
+    frame["line"] = frame["line"].fillna(frame[LINE_BASE] + positions).astype("int64")
+    return frame.drop(columns=[LINE_BASE])
+
+
 def pandas_attainment(spec: Spec) -> list[dict[str, Any]]:
     """The attainment rows computed with pandas (vectorised: groupby, shift, merge_asof)."""
     import numpy as np
@@ -312,7 +323,7 @@ def pandas_attainment(spec: Spec) -> list[dict[str, Any]]:
     finished, new = list(rules.finished_states), list(rules.new_states)
     all_pauses = sorted({state for t in spec.targets for state in t.pause_states})
     wanted = ["ticket_id", "event_at", "line", "version", "state", "opened_at", "resolved_at", *columns]
-    ev = pd.concat([pd.read_parquet(p, columns=wanted) for p in spec.paths], ignore_index=True)
+    ev = pd.concat([_events_frame(pd, np, p, wanted) for p in spec.paths], ignore_index=True)
     # Integer ticket numbers: sorting, grouping and joining on them is much cheaper than on the text.
     ev["ticket_id"] = pd.factorize(ev["ticket_id"])[0]
     ev["state"] = ev["state"].astype("category")

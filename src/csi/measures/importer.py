@@ -34,7 +34,16 @@ from csi.measures.choices import DATA_FILE, TICKET_KINDS, BatchStatus
 from csi.measures.mapping import MissingColumns, mapped_select, parse_reject, reason_for
 from csi.measures.models import DataSource, ImportBatch, ImportReject
 from csi.measures.profiles import ProfileDocument
-from csi.measures.readers import RawRead, ReadError, Reject, collect_structural_rejects, open_raw, sql_string
+from csi.measures.readers import (
+    RawRead,
+    ReadError,
+    Reject,
+    collect_structural_rejects,
+    open_raw,
+    quote_ident,
+    sql_string,
+)
+from csi.measures.schema import LINE_BASE
 from csi.measures.services import data_changed
 
 TIME_COLUMN = {
@@ -264,7 +273,7 @@ def _read_into(
             con.execute("SET enable_progress_bar_print = true")
         try:
             raw = open_raw(con, path, spec.format, workdir)
-            select = mapped_select(spec, raw.columns, raw.header_lines)
+            select = mapped_select(spec, raw)
         except (ReadError, MissingColumns) as exc:
             result.message = f"{result.file_name}: {exc}" if isinstance(exc, MissingColumns) else str(exc)
             return
@@ -281,7 +290,8 @@ def _read_into(
             result.status = "failed"
             return
         if result.rejected and result.events:
-            _drop_rejected(con, staged, workdir)
+            _drop_rejected(con, staged, workdir, source, structural)
+        _preview(con, staged, source, result)
         result.status = "read"
     finally:
         con.close()
@@ -312,14 +322,15 @@ def _count(
     result.events = total - bad
     result.tickets = ticket_count
     rejects = list(raw.structural)
-    for line, text in con.execute(
-        f"SELECT line, _reject FROM read_parquet({file}) WHERE _reject IS NOT NULL ORDER BY line LIMIT {REPORT_LIMIT}"
+    for position, line, text in con.execute(
+        f"SELECT file_row_number, line, _reject FROM read_parquet({file}, file_row_number = true) "
+        f"WHERE _reject IS NOT NULL ORDER BY file_row_number LIMIT {REPORT_LIMIT}"
     ).fetchall():
         for field_name, value in parse_reject(text):
             fm = spec.field_map(field_name)
             rejects.append(
                 Reject(
-                    line=raw.line_of(int(line) - raw.header_lines),
+                    line=int(line) if line is not None else raw.line_of(int(position) + 1),
                     column=fm.column if fm else field_name,
                     value=value[:500],
                     reason=reason_for(field_name, spec),
@@ -327,21 +338,54 @@ def _count(
             )
     rejects.sort(key=lambda r: (r.line or 0, r.column))
     result.rejects = rejects[:REPORT_LIMIT]
+
+
+def _preview(con: duckdb.DuckDBPyConnection, staged: Path, source: DataSource, result: ImportResult) -> None:
+    columns = [
+        store.LINE_SQL + " AS line" if name == "line" else quote_ident(name) for name in _columns(source)
+    ]
     cursor = con.execute(
-        f"SELECT * EXCLUDE (_reject) FROM read_parquet({file}) WHERE _reject IS NULL LIMIT {PREVIEW_ROWS}"
+        f"SELECT {', '.join(columns)} FROM read_parquet({sql_string(str(staged))}, file_row_number = true) "
+        f"WHERE _reject IS NULL LIMIT {PREVIEW_ROWS}"
     )
     result.preview_columns = [d[0] for d in cursor.description or []]
     result.preview = [[_plain(v) for v in row] for row in cursor.fetchall()]
+
+
+def _columns(source: DataSource) -> list[str]:
+    return list(store.COLUMNS[DATA_FILE[source.kind]])
 
 
 def _plain(value: Any) -> Any:
     return value.isoformat(sep=" ") if hasattr(value, "isoformat") else value
 
 
-def _drop_rejected(con: duckdb.DuckDBPyConnection, staged: Path, workdir: Path) -> None:
+def _drop_rejected(
+    con: duckdb.DuckDBPyConnection, staged: Path, workdir: Path, source: DataSource, structural: int
+) -> None:
+    """Rewrite the staged file without its rejected rows. Positions no longer give lines then, so each
+    row's line is written out: its position plus the first line, plus one for each record before it that
+    the CSV reader refused (the `a` of the i-th such line is that line less the i-1 before it: the
+    position-based line at or past which a row comes after it)."""
+    position = f"s.file_row_number + s.{LINE_BASE}"
+    line = f"coalesce(s.line, {position})"
+    join = ""
+    if structural:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE shifts AS SELECT line - (k - 1) AS a, max(k) AS k FROM "
+            "(SELECT line, row_number() OVER (ORDER BY line) AS k FROM (SELECT DISTINCT line FROM reject_errors)) "
+            "GROUP BY a"
+        )
+        line = f"coalesce(s.line, {position} + coalesce(shifts.k, 0))"
+        join = f"ASOF LEFT JOIN shifts ON {position} >= shifts.a"
+    columns = [
+        f"{line}::BIGINT AS line" if name == "line" else f"s.{quote_ident(name)}" for name in _columns(source)
+    ]
     kept = workdir / ("kept-" + staged.name)
     con.execute(
-        f"COPY (SELECT * FROM read_parquet({sql_string(str(staged))}) WHERE _reject IS NULL) "
+        f"COPY (SELECT {', '.join(columns)}, NULL::BIGINT AS {LINE_BASE}, NULL::VARCHAR AS _reject "
+        f"FROM read_parquet({sql_string(str(staged))}, file_row_number = true) AS s {join} "
+        f"WHERE s._reject IS NULL ORDER BY s.file_row_number) "
         f"TO {sql_string(str(kept))} (FORMAT parquet, COMPRESSION zstd)"
     )
     kept.replace(staged)

@@ -1,10 +1,13 @@
 """The SQL that turns the raw text columns of a file into the canonical columns of a profile.
 
 `mapped_select` returns one DuckDB SELECT over the view `raw` producing, in the canonical order, every
-column of the source kind (unmapped ones null), `line` (the record's line in the file when each record takes one
-line: the record number plus the header lines), and `_reject`: null for a good record, otherwise one entry per bad field
-(`field`, the raw value), separated by \\x1f, with \\x1e between a field and its value. Conversions
-use `try_*` functions, so a bad value never aborts the read: it makes a reject.
+column of the source kind (unmapped ones null), then `line_base` and `_reject`. `line` is the raw line
+column where the reader has one (XLSX) and otherwise null, with `line_base` the line of the first record:
+numbering records in SQL (a window over the whole file) would make DuckDB's parallel read single-threaded,
+so a record's line comes from its position in the written file instead (see `csi.measures.store`).
+`_reject` is null for a good record, otherwise one entry per bad field (`field`, the raw value),
+separated by \\x1f, with \\x1e between a field and its value. Conversions use `try_*` functions, so a
+bad value never aborts the read: it makes a reject.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from csi.measures.profiles import REQUIRED, FieldMap, ProfileSpec
-from csi.measures.readers import quote_ident, sql_string
-from csi.measures.schema import ANSWER_COLUMNS, EVENT_COLUMNS, SAMPLE_COLUMNS
+from csi.measures.readers import RawRead, quote_ident, sql_string
+from csi.measures.schema import ANSWER_COLUMNS, EVENT_COLUMNS, LINE_BASE, SAMPLE_COLUMNS
 
 FIELD_SEP = "\x1f"
 VALUE_SEP = "\x1e"
@@ -82,9 +85,10 @@ def reason_for(field: str, spec: ProfileSpec) -> str:
     return "required value is missing"
 
 
-def mapped_select(spec: ProfileSpec, columns: list[str], header_lines: int = 0) -> str:
-    """The SELECT described in the module docstring; raises MissingColumns when the file lacks a
-    column the profile requires."""
+def mapped_select(spec: ProfileSpec, raw: RawRead) -> str:
+    """The SELECT described in the module docstring over the view of `raw`; raises MissingColumns when
+    the file lacks a column the profile requires."""
+    columns = raw.columns
     mapped = spec.mapped()
     # In the canonical order, not the profile's: a profile stored as PostgreSQL jsonb loses its key order.
     missing = [
@@ -95,11 +99,15 @@ def mapped_select(spec: ProfileSpec, columns: list[str], header_lines: int = 0) 
     if missing:
         raise MissingColumns(missing, columns)
     nulls = ", ".join(sql_string(v) for v in spec.null_values)
-    inner, outer, problems = ['"__record"'], [], []
+    inner, outer, problems = [], [], []
+    if raw.line_column:
+        inner.append(quote_ident(raw.line_column))
     required = set(REQUIRED[spec.source_kind])
     for name in CANONICAL[spec.source_kind]:
         if name == "line":
-            outer.append(f'"__record" + {int(header_lines)} AS line')
+            outer.append(
+                f"{quote_ident(raw.line_column)} AS line" if raw.line_column else "NULL::BIGINT AS line"
+            )
             continue
         kind = _type_of(name, spec)
         field_map = mapped.get(name)
@@ -132,9 +140,10 @@ def mapped_select(spec: ProfileSpec, columns: list[str], header_lines: int = 0) 
         problems.append(
             f"CASE WHEN {bad} THEN {sql_string(name + VALUE_SEP)} || coalesce({raw_name}, '') END"
         )
+    line_base = "NULL::BIGINT" if raw.line_column else f"{int(raw.header_lines) + 1}::BIGINT"
     reject = f"nullif(concat_ws({sql_string(FIELD_SEP)}, {', '.join(problems)}), '')" if problems else "NULL"
     return (
-        f"SELECT {', '.join(outer)}, {reject} AS _reject "
+        f"SELECT {', '.join(outer)}, {line_base} AS {LINE_BASE}, {reject} AS _reject "
         f"FROM (SELECT {', '.join(inner)} FROM raw) AS converted"
     )
 

@@ -2,8 +2,9 @@
 
 `open_raw` turns CSV (any delimiter, quote and encoding, UTF-8 with or without BOM), XLSX, a JSON array,
 NDJSON, or a zip holding one of these, into a view named `raw`: one VARCHAR column per source column
-(duplicate header names kept apart as "Name (2)") plus `__record`, the record's position in the file
-(1 = the first record after the header). CSV records that cannot be read (too few or too many fields,
+(duplicate header names kept apart as "Name (2)"), in the file's order (DuckDB keeps it through a COPY,
+so a record's position in the written file gives its line; XLSX, which skips blank rows, adds the
+row's line as `__line`). CSV records that cannot be read (too few or too many fields,
 an unterminated quote, invalid UTF-8) are not in the view; they come back as `structural` rejects with
 their line. Anything that makes the whole file unreadable raises `ReadError` with a message that says
 what and where.
@@ -28,6 +29,9 @@ from csi.measures.profiles import FileFormat
 
 MAX_COLUMNS = 2000
 XLSX_MAX_ROWS = 1_048_576
+XLSX_LINE = (
+    "__csi_line__"  # the sheet row of each record (blank rows are skipped, so position does not give it)
+)
 
 
 class ReadError(Exception):
@@ -48,6 +52,7 @@ class RawRead:
     header_lines: int  # lines before the first record (header and skipped rows)
     structural: list[Reject] = field(default_factory=list)
     kind: str = "csv"
+    line_column: str | None = None  # a raw column holding each record's line, where position does not give it
 
     def line_of(self, record: int) -> int:
         """The file line of a record: records count from 1 after the header; each structural reject
@@ -188,7 +193,7 @@ def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, workd
         con.execute(f"CREATE OR REPLACE VIEW raw_source AS SELECT * FROM {source}")
     except duckdb.Error as exc:
         raise ReadError(f"{path.name}: {_first_line(exc)}") from exc
-    con.execute('CREATE OR REPLACE VIEW raw AS SELECT *, row_number() OVER () AS "__record" FROM raw_source')
+    con.execute("CREATE OR REPLACE VIEW raw AS SELECT * FROM raw_source")
     return RawRead(columns=names, header_lines=header_lines, kind="csv")
 
 
@@ -275,21 +280,23 @@ def _open_xlsx(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat) -> R
         else:
             names = unique_names(fmt.columns)
         columns: list[list[str | None]] = [[] for _ in names]
+        lines: list[int] = []
+        header_lines = fmt.skip_rows + (1 if fmt.header else 0)
         for count, row in enumerate(rows, start=1):
             if count > XLSX_MAX_ROWS:
                 raise ReadError(f"{path.name}: more than {XLSX_MAX_ROWS} rows")
             if all(v is None for v in row):
                 continue
+            lines.append(header_lines + count)
             for index, values in enumerate(columns):
                 values.append(_cell(row[index]) if index < len(row) else None)
     finally:
         book.close()
-    table = pa.table(
-        {name: pa.array(values, pa.string()) for name, values in zip(names, columns, strict=True)}
-    )
+    arrays = {name: pa.array(values, pa.string()) for name, values in zip(names, columns, strict=True)}
+    table = pa.table({**arrays, XLSX_LINE: pa.array(lines, pa.int64())})
     con.register("raw_source", table)
-    con.execute('CREATE OR REPLACE VIEW raw AS SELECT *, row_number() OVER () AS "__record" FROM raw_source')
-    return RawRead(columns=names, header_lines=fmt.skip_rows + (1 if fmt.header else 0), kind="xlsx")
+    con.execute("CREATE OR REPLACE VIEW raw AS SELECT * FROM raw_source")
+    return RawRead(columns=names, header_lines=header_lines, kind="xlsx", line_column=XLSX_LINE)
 
 
 def _open_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat) -> RawRead:
@@ -316,5 +323,5 @@ def _open_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat) -> R
         raise ReadError(
             f"{path.name}: not valid {'JSON' if fmt.type == 'json' else 'NDJSON'} ({_first_line(exc)})"
         ) from exc
-    con.execute('CREATE OR REPLACE VIEW raw AS SELECT *, row_number() OVER () AS "__record" FROM raw_source')
+    con.execute("CREATE OR REPLACE VIEW raw AS SELECT * FROM raw_source")
     return RawRead(columns=names, header_lines=0, kind="json")

@@ -5,6 +5,11 @@ Ticket events (`events.parquet` in each batch folder): one row per event (a tick
 of state, an activity). Timestamps are UTC, stored as naive `timestamp` (microseconds) so that any
 Parquet reader (DuckDB, Spark, Trino) reads the same instants. Attribute columns are strings as the
 source tool wrote them (after null markers are turned into nulls); counters are integers.
+
+Rows are stored in the order of the imported file. `line` is the record's line in that file; a file may
+store it as null with a constant `line_base` column, the line of its first row, when each row's line is
+`line_base` plus the row's position (DuckDB cannot number CSV records without giving up its parallel
+read, see docs/decisions/0003). `csi.measures.store` always reads `line` complete.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ EVENT_COLUMNS: dict[str, pa.DataType] = {
 }
 
 EVENT_SCHEMA = pa.schema(list(EVENT_COLUMNS.items()))
+
+LINE_BASE = "line_base"  # stored only: the line of a file's first row when its rows store `line` as null
 
 # The attributes a profile may map and a report may group by (strings).
 ATTRIBUTES = (

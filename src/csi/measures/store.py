@@ -8,6 +8,9 @@ A batch is written into a hidden temporary folder beside it and renamed into pla
 app database row is marked committed only after that, in one transaction. Readers list the committed
 batches from the database, so a batch being written, or left behind by a killed process, is never
 read; `sweep_orphans` removes such leftovers. Files are never changed once in place.
+
+Rows are in the imported file's order; where a file stores `line` as null, `read` computes it from the
+row's position and the file's `line_base` (see `csi.measures.schema`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import pyarrow as pa
 from django.conf import settings
 
 from csi.measures.choices import DATA_FILE
-from csi.measures.schema import ANSWER_COLUMNS, EVENT_COLUMNS, EVENT_SCHEMA, SAMPLE_COLUMNS
+from csi.measures.schema import ANSWER_COLUMNS, EVENT_COLUMNS, EVENT_SCHEMA, LINE_BASE, SAMPLE_COLUMNS
 
 COLUMNS = {
     "events.parquet": EVENT_COLUMNS,
@@ -148,7 +151,7 @@ def ticket_events(con: ibis.BaseBackend, batches: list[tuple[int, int]]) -> ibis
         )
         return ibis.memtable(schema.empty_table())
     paths = [str(batch_dir(s, b) / "events.parquet") for s, b in batches]
-    table = con.read_parquet(paths, hive_partitioning=True)
+    table = read(con, paths)
     table = table.select(
         *EVENT_COLUMNS, source_id=table["source"].cast("int64"), batch_id=table["batch"].cast("int64")
     )
@@ -166,5 +169,15 @@ def records(con: ibis.BaseBackend, batches: list[tuple[int, int]], kind: str) ->
         return None
     name = DATA_FILE[kind]
     paths = [str(batch_dir(s, b) / name) for s, b in batches]
-    table = con.read_parquet(paths, hive_partitioning=True)
-    return table.select(*COLUMNS[name])
+    return read(con, paths).select(*COLUMNS[name])
+
+
+def read(con: ibis.BaseBackend, paths: list[str]) -> ibis.Table:
+    """Batch files as one Ibis table (with their Hive `source` and `batch` columns), `line` complete."""
+    table = con.read_parquet(paths, hive_partitioning=True, union_by_name=True, file_row_number=True)
+    if LINE_BASE in table.columns:
+        table = table.mutate(line=table.line.coalesce(table.file_row_number + table[LINE_BASE]))
+    return table
+
+
+LINE_SQL = f"coalesce(line, file_row_number + {LINE_BASE})"  # `line` where a query reads a file directly

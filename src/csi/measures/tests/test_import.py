@@ -84,8 +84,8 @@ def test_the_servicenow_log_imports_as_it_is_and_again_is_a_duplicate(make_sourc
     )
     path = store.batch_dir(source.pk, result.batch_id) / "events.parquet"
     first = duckdb.sql(
-        f"SELECT ticket_id, event_at, version, state, opened_at, priority, sla_flag, line "
-        f"FROM read_parquet('{path}') ORDER BY line LIMIT 1"
+        f"SELECT ticket_id, event_at, version, state, opened_at, priority, sla_flag, {store.LINE_SQL} AS line "
+        f"FROM read_parquet('{path}', file_row_number = true) ORDER BY line LIMIT 1"
     ).fetchall()[0]
     # the file's first record: INC0000045,New,...,sys_mod_count 0,...,opened 29/2/2016 01:16, updated 01:23
     assert first == (
@@ -168,6 +168,57 @@ def test_bad_records_are_reported_and_nothing_is_committed_beyond_max_rejects(
     allowed = import_bytes(source, content, max_rejects=1)
     assert (allowed.status, allowed.events, allowed.rejected) == ("committed", 3, 1)
     assert [r[0] for r in stored(source)] == ["T1", "T1", "T2"]
+
+
+def lines(source: Any) -> list[tuple[str, str, int]]:
+    """(ticket, state, line) of every stored event, in the order of the file."""
+    batches = selectors.committed_batches(actor=CLI, source=source)
+    rows = store.ticket_events(store.ibis_connection(), batches).to_pyarrow().to_pylist()
+    return sorted(((r["ticket_id"], r["state"], r["line"]) for r in rows), key=lambda r: r[2])
+
+
+def test_each_stored_event_keeps_the_line_it_had_in_the_file(make_source, import_bytes):
+    services.profile_save(actor=CLI, text=_profile_yaml("skipping", {"type": "csv", "skipRows": 2}))
+    plain = make_source(key="plain")
+    assert import_bytes(plain, GOOD.encode()).status == "committed"
+    assert lines(plain) == [("T1", "New", 2), ("T1", "Resolved", 3), ("T2", "New", 4)]
+    skipping = make_source(key="skipping", profile="skipping")
+    assert import_bytes(skipping, b"Export of 2024-01-05\n\n" + GOOD.encode()).status == "committed"
+    assert [line for *_, line in lines(skipping)] == [4, 5, 6]
+    # Refused records (a short line, a bad date, a broken encoding) leave gaps: the others keep their lines.
+    messy = (
+        HEADER
+        + "T1,2024-01-01T10:00:00Z,New,P1,Email\n"
+        + "T9,2024-01-01T10:00:00Z\n"
+        + "T9,2024-01-01T10:00:00Z\n"
+        + "T1,2024-01-01T11:00:00Z,Active,P1,Email\n"
+        + "T8,31/02/2024,New,P1,Email\n"
+        + "T7,2024-01-01T10:00:00Z,New,P1,Caf\xe9\n"
+        + "T1,2024-01-01T12:00:00Z,Resolved,P1,Email\n"
+        + "T2,2024-01-02T09:00:00Z,New,P3,Network\n"
+    )
+    tolerant = make_source(key="tolerant")
+    result = import_bytes(tolerant, messy.encode("latin-1"), max_rejects=4)
+    assert (result.status, result.events, result.rejected) == ("committed", 4, 4)
+    assert [r.line for r in result.rejects] == [3, 4, 6, 7]
+    assert lines(tolerant) == [("T1", "New", 2), ("T1", "Active", 5), ("T1", "Resolved", 8), ("T2", "New", 9)]
+    assert [row[2] for row in result.preview] == [2, 5, 8, 9]
+    # XLSX skips blank rows; the others keep their sheet rows.
+    services.profile_save(actor=CLI, text=_profile_yaml("sheet", {"type": "xlsx"}))
+    book = Workbook()
+    sheet = book.active
+    for row in (
+        ["ticket_id", "event_at", "state"],
+        ["T1", "2024-01-01T10:00:00Z", "New"],
+        [None, None, None],
+        ["T1", "2024-01-01T11:00:00Z", "Resolved"],
+    ):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    workbook = make_source(key="workbook", profile="sheet")
+    assert import_bytes(workbook, buffer.getvalue(), name="export.xlsx").status == "committed"
+    assert lines(workbook) == [("T1", "New", 2), ("T1", "Resolved", 4)]
 
 
 def test_a_dry_run_previews_mapped_rows_and_stores_nothing(make_source, import_bytes):
