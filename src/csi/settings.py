@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "csi.standards",
     "csi.measures",
     "csi.analytics",
+    "csi.improvement",
     "csi.demo",
 ]
 

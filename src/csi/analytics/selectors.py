@@ -321,3 +321,23 @@ def states_report(*, actor: Actor, source_key: str) -> list[dict[str, Any]]:
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
     return {k: float(v) if isinstance(v, Decimal) else v for k, v in row.items()}
+
+
+def attainment_between(*, actor: Actor, standard_key: str, start: date, end: date) -> dict[str, Any]:
+    """One standard's attainment over the days [start, end) from the daily rollups, whatever versions
+    were in force: tickets, met, near-breached and percent met (None without tickets)."""
+    require(actor, "standards.view_standards")
+    standard = ServiceStandard.objects.get(key=standard_key)
+    totals = AttainmentDay.objects.filter(standard=standard, day__gte=start, day__lt=end).aggregate(
+        tickets=Sum("tickets"), met=Sum("met"), near=Sum("near_breached")
+    )
+    tickets, met = int(totals["tickets"] or 0), int(totals["met"] or 0)
+    return {
+        "standard": standard_key,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "tickets": tickets,
+        "met": met,
+        "near_breached": int(totals["near"] or 0),
+        "percent": round(100 * met / tickets, 2) if tickets else None,
+    }

@@ -34,3 +34,22 @@ class AuditEventFilter(Schema):
     object_id: str | None = Field(None, max_length=64)
     since_date: IsoDate | None = None
     until_date: IsoDate | None = None
+
+
+class NotificationOut(Schema):
+    id: int
+    title: str
+    body: str
+    url: str
+    verb: str
+    scope: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationFilter(Schema):
+    unread: bool = Field(False, description="Only notifications not yet read.")
+
+
+class NotificationsReadOut(Schema):
+    marked_read: int = Field(description="How many notifications were unread and are now read.")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from csi.core.models import AuditEvent
+from csi.core.models import AuditEvent, Notification
 from csi.core.permissions import require
 
 
@@ -45,3 +46,31 @@ def audit_object_types(*, actor: Any) -> list[str]:
     """The distinct object types that appear in the trail, for filter choices."""
     require(actor, "core.view_auditevent")
     return list(AuditEvent.objects.order_by("object_type").values_list("object_type", flat=True).distinct())
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and getattr(user, "pk", None) is not None)
+
+
+def notifications_for(*, actor: Any, unread_only: bool = False) -> QuerySet[Notification]:
+    """The actor's own notifications, newest first (only unread ones when asked). Nobody reads
+    another user's; an anonymous actor gets PermissionDenied."""
+    if not _signed_in(actor):
+        raise PermissionDenied("Sign in to see your notifications.")
+    notifications = Notification.objects.filter(recipient_id=actor.pk)
+    if unread_only:
+        notifications = notifications.filter(read_at__isnull=True)
+    return notifications
+
+
+def notification_get(*, actor: Any, notification_id: int) -> Notification:
+    """One of the actor's own notifications. Someone else's raises Notification.DoesNotExist, like a
+    missing one, so ids of other people's notifications are not disclosed."""
+    return notifications_for(actor=actor).get(pk=notification_id)
+
+
+def unread_count(user: Any) -> int:
+    """How many unread notifications the user has; 0 for an anonymous user (for the navigation)."""
+    if not _signed_in(user):
+        return 0
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()

@@ -1,4 +1,5 @@
-"""Writes of the shared kernel. `audit_record` is the one door every other app's writes go through."""
+"""Writes of the shared kernel. `audit_record` is the one door every other app's writes go through;
+`notify` is how they tell people about it."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from collections.abc import Iterable
 from typing import Any, TypeVar, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.utils import timezone
 
 from csi.core.errors import ConflictError
 from csi.core.middleware import current_request_id
-from csi.core.models import AuditEvent
+from csi.core.models import AuditEvent, Notification
 from csi.core.permissions import SystemActor
 
 Actor = AbstractBaseUser | AnonymousUser | SystemActor | None
@@ -160,4 +162,86 @@ def model_delete(*, actor: Actor, instance: models.Model, scope: models.Model | 
         object_repr=object_repr,
         before=before,
         scope=scope or f"{object_type}:{object_id}",
+    )
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@transaction.atomic
+def notify(
+    *,
+    recipients: Iterable[Any],
+    title: str,
+    body: str = "",
+    url: str = "",
+    verb: str = "",
+    scope: models.Model | str = "",
+    exclude: Any = None,
+) -> int:
+    """Leave one unread notification for each distinct active recipient; return how many were made.
+
+    None, unsaved and inactive users are skipped, and so is `exclude` (usually the actor: nobody is
+    told about their own change). Runs inside the caller's transaction, so when the change that
+    caused it rolls back, the notifications do too. Title and body are cut to their limits (they are
+    often built from user text, and a long name must not fail the caller's write); a `url` that is not
+    a link within this site, or a `verb` or `scope` that is too long, is a ValidationError and nothing
+    is stored. `scope` is "app.model:pk" or a model instance. Not audited: the change that caused the
+    notification is.
+    """
+    template = Notification(
+        title=_clip(title, 300),
+        body=_clip(body, 5000),
+        url=url,
+        verb=verb,
+        scope=scope_of(scope) if scope else "",
+    )
+    template.full_clean(exclude=["recipient"])
+    excluded_pk = getattr(exclude, "pk", None)
+    seen: set[Any] = set()
+    rows = []
+    for user in recipients:
+        pk = getattr(user, "pk", None)
+        if pk is None or pk == excluded_pk or pk in seen or not getattr(user, "is_active", False):
+            continue
+        seen.add(pk)
+        rows.append(
+            Notification(
+                recipient_id=pk,
+                title=template.title,
+                body=template.body,
+                url=template.url,
+                verb=template.verb,
+                scope=template.scope,
+            )
+        )
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _require_signed_in(actor: Any) -> None:
+    if actor is None or not actor.is_authenticated or getattr(actor, "pk", None) is None:
+        raise PermissionDenied("Sign in to see your notifications.")
+
+
+@transaction.atomic
+def notification_mark_read(*, actor: Any, notification: Notification) -> Notification:
+    """Mark one of the actor's own notifications read (again is a no-op: the first time is kept).
+    Anyone else's raises PermissionDenied. Not audited: it changes only what the reader has seen."""
+    _require_signed_in(actor)
+    if notification.recipient_id != actor.pk:
+        raise PermissionDenied("This notification is not yours.")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, actor: Any) -> int:
+    """Mark every unread notification of the actor read, in one statement; return how many."""
+    _require_signed_in(actor)
+    return Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
     )

@@ -1,21 +1,24 @@
-"""Pages of the shared kernel: the audit log."""
+"""Pages of the shared kernel: the audit log and the signed-in user's notifications."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
-from csi.core import selectors
+from csi.core import selectors, services
 from csi.core.documents import DocumentErrors
 from csi.core.forms import AuditFilterForm
 from csi.core.http import HtmxHttpRequest
 from csi.core.imports import import_uploads
-from csi.core.models import AuditEvent
+from csi.core.models import AuditEvent, Notification
 
 
 @login_required
@@ -92,3 +95,47 @@ def import_page(
         if not confirm:
             context["files"] = [(name, raw.decode("utf-8-sig", errors="replace")) for name, raw in uploads]
     return render(request, "core/import.html", context)
+
+
+@login_required
+@require_GET
+def notifications(request: HtmxHttpRequest) -> HttpResponse:
+    """The signed-in user's notifications, newest first, unread ones marked; `?unread=1` for those only."""
+    unread_only = request.GET.get("unread") == "1"
+    items = selectors.notifications_for(actor=request.user, unread_only=unread_only)
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "unread_only": unread_only,
+        "query": "unread=1" if unread_only else "",
+        "unread_total": selectors.unread_count(request.user),
+    }
+    return render(request, "core/notifications.html", context)
+
+
+def _back_to_notifications(request: HtmxHttpRequest) -> HttpResponse:
+    # Back to the list the form was on; only our own filter value travels, never a free-form URL.
+    url = reverse("core:notifications")
+    return redirect(f"{url}?unread=1" if request.POST.get("unread") == "1" else url)
+
+
+@login_required
+@require_POST
+def notification_read(request: HtmxHttpRequest, notification_id: int) -> HttpResponse:
+    """Mark one of the user's notifications read. Someone else's is a 404."""
+    try:
+        notification = selectors.notification_get(actor=request.user, notification_id=notification_id)
+    except Notification.DoesNotExist as exc:
+        raise Http404 from exc
+    services.notification_mark_read(actor=request.user, notification=notification)
+    return _back_to_notifications(request)
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HtmxHttpRequest) -> HttpResponse:
+    """Mark all of the user's notifications read."""
+    count = services.notifications_mark_all_read(actor=request.user)
+    if count:
+        messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+    return _back_to_notifications(request)

@@ -1,0 +1,1 @@
+"""Every read of the improvement app, permission-restricted: register.py, plans.py, initiatives.py."""
