@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("csi.standards.urls")),
     path("", include("csi.measures.urls")),
     path("", include("csi.analytics.urls")),
+    path("", include("csi.improvement.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

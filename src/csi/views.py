@@ -16,7 +16,11 @@ def home(request: HttpRequest) -> HttpResponse:
     """What the signed-in user must act on, and what their roles let them do."""
     names = sorted(request.user.groups.values_list("name", flat=True))
     roles = [(Role(name).label, ROLE_DESCRIPTIONS[name]) for name in names if name in Role.values]
-    return render(request, "home.html", {"items": action_items(request.user), "roles": roles})
+    items = action_items(request.user)
+    # Items an app marks as decisions (approvals, funding) get their own heading above the to-do list.
+    decisions = [item for item in items if getattr(item, "group", "") == "decision"]
+    others = [item for item in items if getattr(item, "group", "") != "decision"]
+    return render(request, "home.html", {"items": others, "decisions": decisions, "roles": roles})
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:

@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from csi.core.models import AuditEvent, ScheduledRun
+from csi.core.models import AuditEvent, Notification, ScheduledRun
 
 
 @admin.register(AuditEvent)
@@ -26,3 +26,19 @@ class AuditEventAdmin(admin.ModelAdmin):
 @admin.register(ScheduledRun)
 class ScheduledRunAdmin(admin.ModelAdmin):
     list_display = ["job", "slot_at", "enqueued_at", "task_result_id"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "title", "verb", "scope", "read_at"]
+    list_filter = ["verb"]
+    search_fields = ["title", "recipient__username", "scope"]
+    list_select_related = ["recipient"]
+
+    # Notifications are written by the services (notify) and read by their recipients; the admin only
+    # looks, so nobody's inbox is changed behind their back.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

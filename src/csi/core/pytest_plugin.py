@@ -99,7 +99,7 @@ def cli(transactional_db: Any) -> Callable[..., subprocess.CompletedProcess[str]
     def run(*args: str, input: str | None = None, check: bool = False) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "DATABASE_URL": url}
         result = subprocess.run(
-            [csi_executable(), *args], capture_output=True, text=True, env=env, input=input, timeout=120
+            [csi_executable(), *args], capture_output=True, text=True, env=env, input=input, timeout=600
         )
         if check and result.returncode != 0:
             raise AssertionError(f"csi {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")

@@ -18,6 +18,7 @@ from csi.accounts.models import User
 from csi.catalog.imports import catalog_import
 from csi.core.documents import load_documents
 from csi.core.permissions import SystemActor
+from csi.demo.improvement import demo_improvement
 from csi.standards.imports import openslo
 from csi.standards.imports.engine import standards_import
 from csi.standards.models import SpecDocument
@@ -118,7 +119,9 @@ def demo_load() -> DemoResult:
     when they are already there); a demo user whose password no longer matches the stored one (the
     data directory's password file was deleted) gets the stored one again. Then the service desk's
     tickets are imported (the ServiceNow incident event log when it is beside the project, else a
-    synthetic log), mapped to the demo services, and the attainment computed.
+    synthetic log), mapped to the demo services, and the attainment computed. Last, the first time only,
+    the improvement part (`csi.demo.improvement`): the six plans, the CSI register raised from the
+    standards those tickets breached, and initiatives in every state, with baselines from the data.
     """
     actor = SystemActor("demo")
     with transaction.atomic():
@@ -129,6 +132,7 @@ def demo_load() -> DemoResult:
             *_shared_examples(actor),
         ]
     lines += demo_measures(actor)
+    lines += demo_improvement()
     return DemoResult(logins=logins, lines=lines)
 
 

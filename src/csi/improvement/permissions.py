@@ -65,7 +65,8 @@ def can_create_plan(user: Any, kind: str) -> bool:
     """Administrators and the service strategy manager create any plan; an owner role its own kind."""
     if is_administrator(user) or has_role(user, STRATEGY_MANAGER):
         return True
-    return kind != PlanKind.STRATEGIC and has_role(user, PLAN_OWNER_ROLE[kind])
+    role = PLAN_OWNER_ROLE.get(kind)
+    return role is not None and kind != PlanKind.STRATEGIC and has_role(user, role)
 
 
 @rules.predicate
@@ -126,13 +127,26 @@ def can_decide_suggestion(user: Any, suggestion: Any = None) -> bool:
     return has_role(user, STRATEGY_MANAGER)
 
 
-def needs_steering(initiative: Any, amount: Decimal | None = None) -> bool:
-    """Strategic initiatives, and amounts above the plan owner's limit, are the steering committee's."""
+def needs_steering(initiative: Any, amount: Decimal | None = None, action: str = "") -> bool:
+    """Strategic initiatives, and amounts above the plan owner's limit, are the steering committee's;
+    so is a decision the plan owner may not take because they proposed the initiative (approve,
+    reject, fund, decline-budget) or requested its budget (fund, decline-budget)."""
     plan = initiative.plan
     if plan.kind == PlanKind.STRATEGIC:
         return True
     asked = amount if amount is not None else initiative.budget_requested
-    return bool(asked and asked > plan.budget_limit)
+    if asked and asked > plan.budget_limit:
+        return True
+    if plan.owner_id is None or action not in SELF_EXCLUDED:
+        return False
+    return plan.owner_id in {
+        initiative.proposed_by_id,
+        initiative.budget_requested_by_id if action in FUNDING else None,
+    }
+
+
+SELF_EXCLUDED = frozenset({"approve", "reject", "fund", "decline-budget"})
+FUNDING = frozenset({"fund", "decline-budget"})
 
 
 def transition_refusal(user: Any, initiative: Any, action: str, amount: Decimal | None = None) -> str | None:
@@ -147,14 +161,15 @@ def transition_refusal(user: Any, initiative: Any, action: str, amount: Decimal 
             return "You proposed this initiative: someone else must approve or fund it."
         if action in {"fund", "decline-budget"} and _is(user, initiative.budget_requested_by_id):
             return "You requested this budget: someone else must decide on it."
-        if needs_steering(initiative, amount if action in {"fund", "decline-budget"} else None):
+        if needs_steering(initiative, amount if action in FUNDING else None, action):
             if has_role(user, STEERING):
                 return None
-            why = (
-                "a strategic initiative"
-                if plan.kind == PlanKind.STRATEGIC
-                else f"above the plan's limit of {plan.budget_limit} {plan.currency}"
-            )
+            if plan.kind == PlanKind.STRATEGIC:
+                why = "a strategic initiative"
+            elif needs_steering(initiative, amount if action in FUNDING else None):
+                why = f"above the plan's limit of {plan.budget_limit} {plan.currency}"
+            else:
+                why = "the plan owner's own proposal or budget request"
             return f"Only a steering committee member may {action.replace('-', ' ')} this: it is {why}."
         if _is(user, plan.owner_id):
             return None

@@ -102,10 +102,14 @@ class PriorityWeights(models.Model):
         return f"impact {self.impact}, urgency {self.urgency}, benefit {self.benefit}, effort {self.effort}"
 
     def clean(self) -> None:
-        if not any((self.impact, self.urgency, self.benefit, self.effort)):
+        names = ("impact", "urgency", "benefit", "effort")
+        # full_clean calls clean even after a field failed its own validation (and reports that):
+        # a value that is not a whole number ("x") is skipped here, not compared with a number.
+        numbers = {name: value for name in names if isinstance(value := getattr(self, name), int)}
+        if len(numbers) == len(names) and not any(numbers.values()):
             raise ValidationError("At least one weight must be above zero.")
-        for name in ("impact", "urgency", "benefit", "effort"):
-            if getattr(self, name) > 10:
+        for name, value in numbers.items():
+            if value > 10:
                 raise ValidationError({name: "Weights go from 0 to 10."})
 
     def score(self, impact: int, urgency: int, benefit: int, effort: int) -> float:

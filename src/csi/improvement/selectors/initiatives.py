@@ -116,16 +116,26 @@ def initiative_get(*, actor: Actor, number: str) -> Initiative:
     )
 
 
+def _ruled_out(initiative: Initiative, action: str) -> bool:
+    """Transitions the stored budget already rules out, whoever asks: starting an approved initiative
+    that asks for money (it must be funded first), and requesting a budget of nothing."""
+    if action == "start" and initiative.state == S.APPROVED and initiative.budget_requested:
+        return True
+    return action == "request-budget" and not initiative.budget_requested
+
+
 def available_actions(user: Any, initiative: Initiative) -> list[Transition]:
-    """The transitions `user` may take now (the buttons the page shows): right state and right person.
-    Conditions checked only on taking them (a reason, an amount, measurable objectives) are left to
-    the transition itself, which explains what is missing."""
+    """The transitions `user` may take now (the buttons the page shows): right state, right person, and
+    not ruled out by the stored budget. Conditions that depend on the input (a reason, an amount) or on
+    the objectives are left to the transition itself, which explains what is missing."""
     if not getattr(user, "is_authenticated", False):
         return []
     return [
         t
         for t in INITIATIVE_TRANSITIONS.values()
-        if initiative.state in t.sources and transition_refusal(user, initiative, t.action) is None
+        if initiative.state in t.sources
+        and not _ruled_out(initiative, t.action)
+        and transition_refusal(user, initiative, t.action) is None
     ]
 
 
@@ -233,7 +243,7 @@ def rollup(initiative: Initiative) -> Rollup:
 class Step:
     number: int
     label: str
-    status: str  # "done", "current" or "pending"
+    status: str  # "done", "current", "missing" (before the current step, not done) or "pending"
     why: str
 
 
@@ -243,13 +253,28 @@ _APPROVED_OR_LATER = frozenset(
      S.UNDER_REVIEW, S.CLOSED}
 )  # fmt: skip
 _IMPLEMENTED_OR_LATER = frozenset({S.IMPLEMENTED, S.UNDER_REVIEW, S.CLOSED})
+# The step each state is at (a draft's is the first of steps 1-4 not done; rejected and cancelled
+# initiatives stopped, so none is current).
+_STAGE: dict[str, int] = {
+    S.PROPOSED: SevenStep.IDENTIFY,
+    S.APPROVED: SevenStep.IMPLEMENT,
+    S.BUDGET_REQUESTED: SevenStep.IMPLEMENT,
+    S.BUDGET_DECLINED: SevenStep.IMPLEMENT,
+    S.FUNDED: SevenStep.IMPLEMENT,
+    S.IN_PROGRESS: SevenStep.IMPLEMENT,
+    S.ON_HOLD: SevenStep.IMPLEMENT,
+    S.IMPLEMENTED: SevenStep.EVALUATE,
+    S.UNDER_REVIEW: SevenStep.EVALUATE,
+    S.CLOSED: SevenStep.FEEDBACK,
+}
 
 
 def seven_step(initiative: Initiative) -> list[Step]:
     """Where the initiative stands in the seven steps (seed 001), derived from its state and its
     evidence, never typed: objectives that pass the SMART check, a baseline frozen from the measurement
     store, a gap analysis or attached evidence, an approach agreed by approval, the work under way,
-    the review, and the lessons carried on. The first step not done is the current one."""
+    the review, and the lessons carried on. The current step follows the state (for a draft, the first
+    of steps 1-4 not done); an earlier step left undone is "missing", a later one "pending"."""
     state = S(initiative.state)
     objectives = list(initiative.objectives.all())
     measurable = bool(objectives) and not any(blocking(o) for o in objectives)
@@ -301,17 +326,31 @@ def seven_step(initiative: Initiative) -> list[Step]:
         ),
         SevenStep.FEEDBACK: (
             state == S.CLOSED and bool(initiative.momentum.strip()),
-            "lessons and next steps recorded" if initiative.momentum.strip() else "no lessons recorded yet",
+            "lessons and next steps recorded"
+            if state == S.CLOSED and initiative.momentum.strip()
+            else (
+                "lessons being written; done when the initiative is closed"
+                if initiative.momentum.strip()
+                else "no lessons recorded yet"
+            ),
         ),
     }
+    stage = _STAGE.get(state)
+    if state == S.DRAFT:
+        stage = next((int(step) for step in SevenStep if step <= 4 and not done[step][0]), 4)
+    elif state == S.CLOSED and done[SevenStep.FEEDBACK][0]:
+        stage = len(SevenStep) + 1  # through all seven: whatever was left undone is missing
     steps: list[Step] = []
-    current_found = state in (S.REJECTED, S.CANCELLED)
     for step in SevenStep:
         is_done, why = done[step]
         if is_done:
             status = "done"
-        elif not current_found:
-            status, current_found = "current", True
+        elif stage is None:
+            status = "pending"
+        elif step == stage:
+            status = "current"
+        elif step < stage:
+            status = "missing"
         else:
             status = "pending"
         steps.append(Step(int(step), step.label, status, why))

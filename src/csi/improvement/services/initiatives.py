@@ -98,6 +98,7 @@ def initiative_create(
     unknown = set(data) - EDITABLE
     if unknown:
         raise ValueError(f"unknown initiative field(s): {', '.join(sorted(unknown))}")
+    data = dict(data)
     parent = parent if parent is not None else data.pop("parent", None)
     _check_parent(None, parent, plan)
     initiative = model_create(

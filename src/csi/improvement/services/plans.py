@@ -32,8 +32,8 @@ def plan_create(*, actor: Actor, data: dict[str, Any]) -> Plan:
     """Create a plan (services and processes as lists of model instances). Administrators and the
     service strategy manager create any kind; an owner role creates its own kind. Audited."""
     kind = str(data.get("kind", ""))
-    if kind and not can_create_plan(actor, kind):
-        raise PermissionDenied(f"You may not create a {kind} plan.")
+    if not can_create_plan(actor, kind):
+        raise PermissionDenied(f"You may not create a {kind} plan." if kind else "You may not create plans.")
     fields, links = _plain(data)
     plan = model_create(actor=actor, model=Plan, data=fields)
     for name, values in links.items():

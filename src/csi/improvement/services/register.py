@@ -1,34 +1,24 @@
-"""Writes of the CSI register: priority weights, raising and editing entries, the one transition
-function of an entry, and evidence (analytics results frozen when attached).
+"""Writes of the CSI register: priority weights, raising and editing entries, and the one transition
+function of an entry. Evidence (analytics results frozen when attached) is in `evidence.py`.
 
 Every function checks the actor's permission first, validates before it writes, runs in one
 transaction and is audited in the entry's history, so a refused call changes nothing."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import math
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import date
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
-from django.urls import reverse
 from django.utils import timezone
 
-from csi.analytics import attainment as analytics_attainment
-from csi.analytics import selectors as analytics_selectors
 from csi.core.errors import ConflictError
 from csi.core.permissions import require
-from csi.core.services import Actor, audit_record, model_create, model_delete, model_update, snapshot
-from csi.improvement.choices import OPEN_STATES, OPPORTUNITY_TRANSITIONS, OpportunityState
-from csi.improvement.models import Evidence, Initiative, Opportunity, Plan, PriorityWeights
+from csi.core.services import Actor, audit_record, model_create, model_update, snapshot
+from csi.improvement.choices import OPEN_STATES, OPPORTUNITY_TRANSITIONS, OpportunityState, PlanKind
+from csi.improvement.models import Initiative, Opportunity, Plan, PriorityWeights
 from csi.improvement.services.common import bump_version, next_number, stale_check, versioned_update
-from csi.standards import selectors as standards_selectors
 
 # Decided entries are history: their fields and evidence stay as they were when the decision was taken.
 FINAL_STATES = frozenset({OpportunityState.ACCEPTED, OpportunityState.REJECTED, OpportunityState.DUPLICATE})
@@ -48,11 +38,6 @@ STATE_FIELDS = (
 TRANSITION_FIELDS = (
     "state", "state_reason", "duplicate_of", "deferred_until_date", "initiative", "decided_by", "decided_at",
 )  # fmt: skip
-EVIDENCE_PARAMS: dict[str, tuple[set[str], set[str]]] = {  # kind: (required, optional)
-    "attainment": ({"standard_key"}, {"period"}),
-    "tickets": ({"source_key"}, {"by", "start", "end"}),
-    "pareto": ({"standard_key", "attribute"}, set()),
-}
 
 
 def _user(actor: Actor) -> Any:
@@ -221,6 +206,28 @@ def _join(actor: Actor, initiative: Initiative, plan: Plan | None) -> Initiative
     return initiative
 
 
+def _check_coverage(opportunity: Opportunity, plan: Plan) -> None:
+    """An entry goes into a plan that covers its service or process: the strategic plan covers
+    everything, and an entry about neither fits any plan."""
+    if plan.kind == PlanKind.STRATEGIC or not (opportunity.service_id or opportunity.process_id):
+        return
+    if opportunity.service_id and plan.services.filter(pk=opportunity.service_id).exists():
+        return
+    if opportunity.process_id and plan.processes.filter(pk=opportunity.process_id).exists():
+        return
+    named = [
+        f"{what} '{obj}'"
+        for what, obj in (("service", opportunity.service), ("process", opportunity.process))
+        if obj is not None
+    ]
+    raise ValidationError(
+        {
+            "plan": f"Plan '{plan}' does not cover {' or '.join(named)}; choose a plan that covers it "
+            "(or add it to the plan's scope), or the strategic plan."
+        }
+    )
+
+
 def _create_initiative(actor: Actor, opportunity: Opportunity, plan: Plan, title: str) -> Initiative:
     from csi.improvement.services.initiatives import initiative_create
 
@@ -254,8 +261,10 @@ def opportunity_transition(
     from; ValidationError for missing input (reject: `reason`; mark-duplicate: `duplicate_of`, neither
     the entry nor a duplicate of it; defer: a future `deferred_until_date`; accept: `initiative` to join
     (the actor must be able to change it, and it must be open) or `plan` to create one in, titled
-    `initiative_title` or the entry's title). Stamps decided_by/decided_at and state_reason, bumps the
-    version, and writes an audit event whose verb is the action, with the state fields before/after."""
+    `initiative_title` or the entry's title; either way the plan must cover the entry's service or
+    process, unless it is the strategic plan or the entry is about neither). Stamps decided_by/decided_at
+    and state_reason, bumps the version, and writes an audit event whose verb is the action, with the
+    state fields before/after."""
     transition = OPPORTUNITY_TRANSITIONS.get(action)
     if transition is None:
         raise ValueError(f"unknown action '{action}' (use one of: {', '.join(OPPORTUNITY_TRANSITIONS)})")
@@ -288,8 +297,11 @@ def opportunity_transition(
         current.deferred_until_date = None
     elif action == "accept":
         if initiative is not None:
-            current.initiative = _join(actor, initiative, plan)
+            joined = _join(actor, initiative, plan)
+            _check_coverage(current, joined.plan)
+            current.initiative = joined
         elif plan is not None:
+            _check_coverage(current, plan)
             current.initiative = _create_initiative(actor, current, plan, initiative_title)
         else:
             raise ValidationError(
@@ -310,160 +322,3 @@ def opportunity_transition(
         scope=current,
     )
     return current
-
-
-# --- Evidence ---------------------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe rows: dates and times as ISO text, decimals as text, NaN and infinities as null."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _plain(dataclasses.asdict(value))
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
-
-
-def _day(params: dict[str, Any], name: str) -> str | None:
-    """A date or time bound as ISO text (what the query records), or None when not given."""
-    value = params.get(name)
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):  # a datetime too
-        return value.isoformat()
-    text = str(value).strip()
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError({name: f"'{value}' is not a date (use YYYY-MM-DD)."}) from None
-    return parsed.date().isoformat() if len(text) == 10 else parsed.isoformat()
-
-
-def _standard_service_key(actor: Actor, key: Any) -> str:
-    try:
-        standard = standards_selectors.standard_get(actor=actor, key=str(key))
-    except ObjectDoesNotExist:
-        raise ValidationError({"standard_key": f"There is no standard '{key}'."}) from None
-    return standard.service.key
-
-
-def _evidence_query(actor: Actor, kind: str, params: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
-    """(query, title, link) for the evidence, validating every parameter before anything runs."""
-    if kind not in EVIDENCE_PARAMS:
-        raise ValueError(f"unknown evidence kind '{kind}' (use one of: {', '.join(EVIDENCE_PARAMS)})")
-    required, optional = EVIDENCE_PARAMS[kind]
-    _check_fields(params, required | optional)
-    missing = sorted(name for name in required if params.get(name) in (None, ""))
-    if missing:
-        raise ValidationError(dict.fromkeys(missing, "This parameter is required."))
-    if kind == "tickets":
-        key = str(params["source_key"])
-        by = params.get("by") or None
-        query = {"source_key": key, "by": by, "start": _day(params, "start"), "end": _day(params, "end")}
-        title = f"Tickets of {key}" + (f" by {by}" if by else "")
-        title += (f" from {query['start']}" if query["start"] else "") + (
-            f" to {query['end']}" if query["end"] else ""
-        )
-        return query, title, reverse("measures:source_detail", args=[key])
-    standard_key = str(params["standard_key"])
-    service_key = _standard_service_key(actor, standard_key)
-    page = reverse("analytics:service", args=[service_key])
-    if kind == "attainment":
-        period = str(params.get("period") or "month")
-        if period not in analytics_selectors.PERIODS:
-            raise ValidationError({"period": f"Use one of: {', '.join(analytics_selectors.PERIODS)}."})
-        query = {"standard_key": standard_key, "period": period}
-        return (
-            query,
-            f"Attainment of {standard_key} per {period}",
-            f"{page}?standard={standard_key}&period={period}",
-        )
-    attribute = str(params["attribute"])
-    if attribute not in analytics_attainment.PARETO_ATTRIBUTES:
-        raise ValidationError(
-            {"attribute": f"Use one of: {', '.join(analytics_attainment.PARETO_ATTRIBUTES)}."}
-        )
-    query = {"standard_key": standard_key, "attribute": attribute}
-    return (
-        query,
-        f"Breaches of {standard_key} by {attribute}",
-        f"{page}?standard={standard_key}&attribute={attribute}",
-    )
-
-
-def _evidence_rows(actor: Actor, kind: str, query: dict[str, Any]) -> list[Any]:
-    """The analytics selector's rows for the query, now, JSON-safe."""
-    rows: list[Any]
-    try:
-        if kind == "attainment":
-            rows = analytics_selectors.attainment_table(
-                actor=actor, standard_key=query["standard_key"], period=query["period"]
-            )
-        elif kind == "pareto":
-            rows = analytics_selectors.breach_pareto(
-                actor=actor, standard_key=query["standard_key"], attribute=query["attribute"]
-            )
-        else:
-            rows = analytics_selectors.tickets_report(
-                actor=actor,
-                source_key=query["source_key"],
-                by=query["by"],
-                start=query["start"],
-                end=query["end"],
-            )
-    except Http404 as exc:
-        raise ValidationError({"source_key": str(exc)}) from None
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
-    plain: list[Any] = _plain(rows)
-    return plain
-
-
-@transaction.atomic
-def evidence_attach(*, actor: Actor, opportunity: Opportunity, kind: str, params: dict[str, Any]) -> Evidence:
-    """Run an analytics query now and attach its rows to the entry, frozen: `query` records what was
-    asked, `result` the rows as they were (later imports or rule changes do not alter them), `link` the
-    live page. Kinds: attainment (standard_key, period), tickets (source_key, by, start, end), pareto
-    (standard_key, attribute). ValueError for an unknown kind, ValidationError for bad parameters,
-    ConflictError once the entry is decided; nothing is stored then. Bumps the entry's version."""
-    current = _locked(opportunity)
-    require(actor, "improvement.change_opportunity", current)
-    _refuse_if_final(current, "evidence stays")
-    query, title, link = _evidence_query(actor, kind, params)
-    rows = _evidence_rows(actor, kind, query)
-    limit = Evidence._meta.get_field("title").max_length or 300
-    evidence = model_create(
-        actor=actor,
-        model=Evidence,
-        data={
-            "opportunity": current,
-            "kind": kind,
-            "title": title[:limit],
-            "query": {"kind": kind, **query},
-            "result": rows,
-            "link": link,
-            "attached_by": _user(actor),
-        },
-        scope=current,
-    )
-    bump_version(current)
-    return evidence
-
-
-@transaction.atomic
-def evidence_remove(*, actor: Actor, evidence: Evidence) -> None:
-    """Detach evidence from an entry that is not decided yet (whoever may change the entry). Audited in
-    the entry's history; bumps the entry's version."""
-    current = _locked(evidence.opportunity)
-    require(actor, "improvement.change_opportunity", current)
-    _refuse_if_final(current, "evidence stays")
-    model_delete(actor=actor, instance=evidence, scope=current)
-    bump_version(current)

@@ -40,10 +40,10 @@ def _money(amount: Any) -> Decimal:
     return value
 
 
-def deciders(initiative: Initiative, amount: Decimal | None = None) -> list[Any]:
-    """Who decides on the initiative's approval or funding now: steering committee members, or the
-    plan's owner."""
-    if needs_steering(initiative, amount):
+def deciders(initiative: Initiative, amount: Decimal | None = None, action: str = "approve") -> list[Any]:
+    """Who decides on the initiative's approval (or, with action "fund", funding) now: steering
+    committee members, or the plan's owner."""
+    if needs_steering(initiative, amount, action):
         return list(get_user_model().objects.filter(groups__name=STEERING, is_active=True))
     return [initiative.plan.owner] if initiative.plan.owner_id else []
 
@@ -183,7 +183,7 @@ def _notify(actor: Actor, initiative: Initiative, action: str, reason: str) -> N
     if action in {"propose", "re-approval"}:
         people, what = deciders(initiative), "waits for your approval"
     elif action == "request-budget":
-        people, what = deciders(initiative, initiative.budget_requested), "asks you for funding"
+        people, what = deciders(initiative, initiative.budget_requested, "fund"), "asks you for funding"
     else:
         people = [initiative.owner, initiative.plan.owner, initiative.proposed_by, initiative.created_by]
         what = f"was {S(initiative.state).label.lower()}" if action != "status" else "has a status update"

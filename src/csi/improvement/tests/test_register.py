@@ -13,11 +13,13 @@ from django.utils import timezone
 
 from csi.analytics import selectors as analytics_selectors
 from csi.analytics import services as analytics_services
+from csi.catalog.tests.factories import ProcessFactory, ServiceFactory
 from csi.core.errors import ConflictError
 from csi.core.models import AuditEvent
 from csi.core.permissions import SystemActor
-from csi.improvement.models import Evidence, Initiative, Opportunity, PriorityWeights
+from csi.improvement.models import Evidence, Initiative, Opportunity, Plan, PriorityWeights
 from csi.improvement.selectors import register as selectors
+from csi.improvement.services import evidence as evidence_services
 from csi.improvement.services import register as services
 from csi.improvement.services.initiatives import initiative_create
 from csi.improvement.services.workflow import initiative_transition
@@ -165,6 +167,22 @@ def test_bad_weights_are_refused_and_scores_stay(admin, make_opportunity, data):
     weights = PriorityWeights.objects.get()
     assert (weights.impact, weights.urgency, weights.benefit, weights.effort) == (3, 2, 3, 2)
     assert row(entry) == before
+
+
+@pytest.mark.parametrize("value", ["x", None, "3.5"])
+def test_weights_that_are_not_numbers_are_a_validation_error(value):
+    weights = PriorityWeights(impact=value)
+    with pytest.raises(ValidationError) as refused:
+        weights.full_clean()
+    assert "impact" in refused.value.message_dict
+
+
+def test_weights_clean_still_checks_the_numbers_beside_a_bad_one():
+    with pytest.raises(ValidationError) as refused:
+        PriorityWeights(impact="x", urgency=11).full_clean()
+    assert set(refused.value.message_dict) == {"impact", "urgency"}
+    with pytest.raises(ValidationError, match="At least one weight"):
+        PriorityWeights(impact=0, urgency=0, benefit=0, effort=0).full_clean()
 
 
 # --- Editing ----------------------------------------------------------------------------------------
@@ -483,6 +501,75 @@ def test_accept_does_not_join_a_closed_initiative(owner, service, plan, make_opp
     assert row(entry) == before
 
 
+@pytest.fixture
+def calendar(owner):
+    """A second service of `owner`, whom the email SIP does not cover."""
+    return ServiceFactory(key="calendar", name="Calendar", owner=owner)
+
+
+def test_accept_into_a_plan_not_covering_the_service_changes_nothing(owner, calendar, plan, make_opportunity):
+    entry = make_opportunity(service=calendar)
+    before = row(entry)
+    with pytest.raises(
+        ValidationError, match="Plan 'Email SIP' does not cover service 'Calendar'"
+    ) as refused:
+        services.opportunity_transition(actor=owner, opportunity=entry, action="accept", plan=plan)
+    assert set(refused.value.message_dict) == {"plan"}
+    assert row(entry) == before
+    assert not Initiative.objects.exists()
+    assert not events(entry, "accept")
+    plan.services.add(calendar)
+    accepted = services.opportunity_transition(actor=owner, opportunity=entry, action="accept", plan=plan)
+    assert (accepted.state, accepted.initiative.plan) == ("accepted", plan)
+
+
+def test_accept_into_a_plan_not_covering_the_process_changes_nothing(owner, plan, make_opportunity):
+    change = ProcessFactory(key="change-management", name="Change management", owner=owner)
+    entry = make_opportunity(process=change)
+    before = row(entry)
+    with pytest.raises(ValidationError, match="does not cover process 'Change management'"):
+        services.opportunity_transition(actor=owner, opportunity=entry, action="accept", plan=plan)
+    assert row(entry) == before
+    plan.processes.add(change)
+    services.opportunity_transition(actor=owner, opportunity=entry, action="accept", plan=plan)
+    assert row(entry)["state"] == "accepted"
+
+
+def test_joining_an_initiative_of_a_plan_not_covering_the_service_changes_nothing(
+    owner, calendar, plan, make_opportunity
+):
+    initiative = initiative_create(actor=owner, plan=plan, data={"title": "Faster email resolution"})
+    entry = make_opportunity(service=calendar)
+    before = row(entry)
+    with pytest.raises(ValidationError, match="does not cover service 'Calendar'"):
+        services.opportunity_transition(
+            actor=owner, opportunity=entry, action="accept", initiative=initiative
+        )
+    assert row(entry) == before
+    assert not initiative.origins.exists()
+
+
+def test_the_strategic_plan_and_entries_about_nothing_need_no_cover(
+    owner, strategist, steering, other_service, plan, make_opportunity
+):
+    strategic = Plan.objects.create(
+        key="strategy", kind="strategic", name="IT strategy", owner=steering,
+        period_start_date=date(2025, 1, 1), period_end_date=date(2027, 12, 31),
+    )  # fmt: skip
+    printing = make_opportunity(service=other_service)
+    accepted = services.opportunity_transition(
+        actor=strategist, opportunity=printing, action="accept", plan=strategic
+    )
+    assert accepted.initiative.plan == strategic
+    general = make_opportunity()
+    assert (
+        services.opportunity_transition(
+            actor=owner, opportunity=general, action="accept", plan=plan
+        ).initiative.plan
+        == plan
+    )
+
+
 # --- Selectors --------------------------------------------------------------------------------------
 
 
@@ -604,7 +691,7 @@ def test_attainment_evidence_is_frozen_when_attached(owner, measured, make_oppor
         r.as_dict()
         for r in analytics_selectors.attainment_table(actor=owner, standard_key="email-resolution")
     ]
-    evidence = services.evidence_attach(
+    evidence = evidence_services.evidence_attach(
         actor=owner, opportunity=entry, kind="attainment", params={"standard_key": "email-resolution"}
     )
     evidence.refresh_from_db()
@@ -626,7 +713,7 @@ def test_attainment_evidence_is_frozen_when_attached(owner, measured, make_oppor
 
 def test_pareto_and_tickets_evidence(owner, measured, make_opportunity):
     entry = make_opportunity(service=measured)
-    pareto = services.evidence_attach(
+    pareto = evidence_services.evidence_attach(
         actor=owner,
         opportunity=entry,
         kind="pareto",
@@ -634,7 +721,7 @@ def test_pareto_and_tickets_evidence(owner, measured, make_opportunity):
     )
     assert pareto.result == [{"value": "Mailbox", "breaches": 1, "cumulative_percent": 100.0}]
     assert pareto.link.endswith("?standard=email-resolution&attribute=category")
-    tickets = services.evidence_attach(
+    tickets = evidence_services.evidence_attach(
         actor=owner,
         opportunity=entry,
         kind="tickets",
@@ -671,7 +758,7 @@ def test_bad_evidence_is_refused_with_nothing_stored(owner, measured, make_oppor
     entry = make_opportunity(service=measured)
     before = row(entry)
     with pytest.raises(error):
-        services.evidence_attach(actor=owner, opportunity=entry, kind=kind, params=params)
+        evidence_services.evidence_attach(actor=owner, opportunity=entry, kind=kind, params=params)
     assert not Evidence.objects.exists()
     assert row(entry) == before
 
@@ -681,11 +768,13 @@ def test_who_attaches_and_removes_evidence(owner, other_owner, viewer, measured,
     params = {"standard_key": "email-resolution"}
     for user in (other_owner, viewer):
         with pytest.raises(PermissionDenied):
-            services.evidence_attach(actor=user, opportunity=entry, kind="attainment", params=params)
-    evidence = services.evidence_attach(actor=owner, opportunity=entry, kind="attainment", params=params)
+            evidence_services.evidence_attach(actor=user, opportunity=entry, kind="attainment", params=params)
+    evidence = evidence_services.evidence_attach(
+        actor=owner, opportunity=entry, kind="attainment", params=params
+    )
     with pytest.raises(PermissionDenied):
-        services.evidence_remove(actor=other_owner, evidence=evidence)
-    services.evidence_remove(actor=owner, evidence=evidence)
+        evidence_services.evidence_remove(actor=other_owner, evidence=evidence)
+    evidence_services.evidence_remove(actor=owner, evidence=evidence)
     assert not Evidence.objects.exists()
     assert [e.verb for e in events(entry)] == ["create", "create", "delete"]
     assert row(entry)["version"] == 3
@@ -694,10 +783,12 @@ def test_who_attaches_and_removes_evidence(owner, other_owner, viewer, measured,
 def test_a_decided_entry_keeps_its_evidence(owner, measured, make_opportunity):
     entry = make_opportunity(service=measured)
     params = {"standard_key": "email-resolution"}
-    evidence = services.evidence_attach(actor=owner, opportunity=entry, kind="attainment", params=params)
+    evidence = evidence_services.evidence_attach(
+        actor=owner, opportunity=entry, kind="attainment", params=params
+    )
     services.opportunity_transition(actor=owner, opportunity=entry, action="reject", reason="Known")
     with pytest.raises(ConflictError, match="rejected"):
-        services.evidence_attach(actor=owner, opportunity=entry, kind="attainment", params=params)
+        evidence_services.evidence_attach(actor=owner, opportunity=entry, kind="attainment", params=params)
     with pytest.raises(ConflictError, match="rejected"):
-        services.evidence_remove(actor=owner, evidence=evidence)
+        evidence_services.evidence_remove(actor=owner, evidence=evidence)
     assert list(entry.evidence.all()) == [evidence]

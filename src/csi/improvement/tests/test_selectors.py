@@ -83,10 +83,12 @@ def test_buttons_follow_state_and_role(
     assert select.available_actions(viewer, initiative) == []
     assert select.available_actions(contributor, initiative) == []
     initiative = act(owner, initiative, "propose")
-    # The owner proposed it: approval is someone else's; 5,000 is within the plan owner's limit, so
-    # not the steering committee's either.
+    # The plan owner proposed it: the approval goes up to the steering committee (5,000 is within the
+    # owner's limit, so it would otherwise be the owner's).
     assert names(select.available_actions(owner, initiative)) == ["cancel"]
-    assert names(select.available_actions(steering, initiative)) == []
+    assert names(select.available_actions(steering, initiative)) == ["approve", "reject"]
+    assert [d.initiative for d in select.waiting_for_decision(steering)] == [initiative]
+    assert select.waiting_for_decision(owner) == []
 
 
 def test_waiting_for_decision_lists_what_the_user_may_decide(
@@ -158,18 +160,23 @@ def test_seven_step_follows_the_workflow(plan: Plan, owner: Any, make_user: Any)
     lead = make_user(roles=["contributor"], username="lead")
     initiative = new(owner, plan, budget="0", owner=lead)
     initiative = act(lead, initiative, "propose")
-    assert select.current_step(initiative).number == 2  # type: ignore[union-attr]
+    # Proposed: the approach waits for approval (step 4); no baseline was taken, so step 2 is missing.
+    assert select.current_step(initiative).number == 4  # type: ignore[union-attr]
+    assert {s.number: s.status for s in select.seven_step(initiative)}[2] == "missing"
     initiative = act(owner, initiative, "approve")
     initiative = act(lead, initiative, "start")
     statuses = {s.number: s.status for s in select.seven_step(initiative)}
-    assert statuses[4] == "done" and statuses[5] == "pending"
+    assert (statuses[4], statuses[5], statuses[6]) == ("done", "current", "pending")
     initiative = act(lead, initiative, "implement")
     initiative = act(lead, initiative, "review")
-    assert {s.number: s.status for s in select.seven_step(initiative)}[6] == "pending"
+    assert {s.number: s.status for s in select.seven_step(initiative)}[6] == "current"
     initiative = act(owner, initiative, "close", outcome="achieved")
     steps = {s.number: s for s in select.seven_step(initiative)}
     assert steps[6].status == "done" and steps[6].why == "closed: achieved"
-    assert steps[7].why == "no lessons recorded yet"
+    assert (steps[7].status, steps[7].why) == ("current", "no lessons recorded yet")
+    Initiative.objects.filter(pk=initiative.pk).update(momentum="Review the queue monthly.")
+    initiative.refresh_from_db()
+    assert all(s.status in ("done", "missing") for s in select.seven_step(initiative))
 
 
 def test_portfolio_counts_states_budgets_and_health(plan: Plan, owner: Any, make_user: Any) -> None:

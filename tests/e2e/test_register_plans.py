@@ -1,0 +1,95 @@
+"""The CSI register in a real browser: a contributor raises an entry and is shown a likely duplicate while
+typing; the service owner assesses it and accepts it into the SIP; a viewer cannot raise entries."""
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from csi.accounts.tests.factories import UserFactory
+from csi.catalog.tests.factories import ServiceFactory
+from csi.core.permissions import SystemActor
+from csi.improvement.models import Initiative, Opportunity, Plan
+from csi.improvement.services.register import opportunity_raise
+from tests.e2e.conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "pw-for-tests-1"
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_label("Username")).to_be_visible()
+
+
+@pytest.fixture
+def people():
+    owner = UserFactory(username="olivia", roles=["service-owner"])
+    contributor = UserFactory(username="chris", roles=["contributor"])
+    viewer = UserFactory(username="vera", roles=["viewer"])
+    service = ServiceFactory(key="email", name="Email", owner=owner)
+    sip = Plan.objects.create(
+        key="email-sip",
+        kind="service",
+        name="Email SIP",
+        owner=owner,
+        period_start_date=date(2026, 1, 1),
+        period_end_date=date(2026, 12, 31),
+    )
+    sip.services.set([service])
+    existing = opportunity_raise(
+        actor=SystemActor("test"),
+        data={
+            "title": "Email tickets breach the resolution SLA",
+            "source": "standard-breach",
+            "description": "Too many email incidents are resolved late.",
+            "service": service,
+        },
+    )
+    return {"owner": owner, "contributor": contributor, "viewer": viewer, "existing": existing}
+
+
+def test_raise_with_duplicate_hint_then_owner_accepts_into_the_sip(page, people):
+    existing = people["existing"]
+    sign_in(page, people["contributor"].username, PASSWORD)
+    page.get_by_role("link", name="Register", exact=True).click()
+    expect(page.locator("#register-table")).to_contain_text(existing.title)
+    page.get_by_role("button", name="Raise an opportunity").click()
+    page.locator("#id_title").press_sequentially("Email ticket resolution SLA breached")
+    hint = page.locator("#duplicates")
+    expect(hint).to_contain_text("This may repeat an open entry")
+    expect(hint.get_by_role("link", name=f"{existing.number} {existing.title}")).to_be_visible()
+    page.locator("#id_title").fill("Mailbox quota alerts come too late")
+    page.locator("#id_description").press_sequentially("Users hit the quota before any warning.")
+    expect(hint).not_to_contain_text(existing.number)
+    page.locator("#id_source").select_option("incident-problem")
+    page.locator("#id_service").select_option(label="Email")
+    page.locator("#id_impact").select_option("4")
+    page.get_by_role("button", name="Raise", exact=True).click()
+    expect(page.get_by_role("heading", name="Mailbox quota alerts come too late", level=1)).to_be_visible()
+    entry = Opportunity.objects.get(title="Mailbox quota alerts come too late")
+    assert entry.raised_by == people["contributor"] and entry.impact == 4
+    expect(page.locator("#entry-state")).to_have_text("New")
+    expect(page.locator("#decision")).not_to_contain_text("Start assessment")
+    sign_out(page)
+
+    sign_in(page, people["owner"].username, PASSWORD)
+    page.goto("/register/")
+    page.locator("#register-table").get_by_role("link", name=entry.title).click()
+    page.locator("#action-assess summary").click()
+    page.locator("#action-assess").get_by_role("button", name="Start assessment").click()
+    expect(page.locator("#entry-state")).to_have_text("Under assessment")
+    page.locator("#action-accept summary").click()
+    page.locator("#id_accept-plan").select_option(label="Email SIP")
+    page.locator("#action-accept").get_by_role("button", name="Accept into a plan").click()
+    expect(page.locator("#entry-state")).to_have_text("Accepted")
+    initiative = Initiative.objects.get()
+    assert initiative.plan.key == "email-sip" and initiative.title == entry.title
+    expect(page.locator("#decision")).to_contain_text(initiative.number)
+
+
+def test_viewer_sees_no_raise_button(page, people):
+    sign_in(page, people["viewer"].username, PASSWORD)
+    page.goto("/register/")
+    expect(page.locator("#register-table")).to_contain_text(people["existing"].title)
+    expect(page.get_by_role("button", name="Raise an opportunity")).to_have_count(0)
