@@ -18,8 +18,8 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = [(Role(name).label, ROLE_DESCRIPTIONS[name]) for name in names if name in Role.values]
     items = action_items(request.user)
     # Items an app marks as decisions (approvals, funding) get their own heading above the to-do list.
-    decisions = [item for item in items if getattr(item, "group", "") == "decision"]
-    others = [item for item in items if getattr(item, "group", "") != "decision"]
+    decisions = [item for item in items if item.group == "decision"]
+    others = [item for item in items if item.group != "decision"]
     return render(request, "home.html", {"items": others, "decisions": decisions, "roles": roles})
 
 

@@ -11,6 +11,7 @@ from csi.api import errors
 from csi.api.auth import SessionAuth, TokenAuth
 from csi.catalog.api import router as catalog_router
 from csi.core.api import router as core_router
+from csi.improvement.api import router as improvement_router
 from csi.measures.api import router as measures_router
 from csi.standards.api import router as standards_router
 
@@ -35,3 +36,4 @@ api.add_router("", catalog_router)
 api.add_router("", standards_router)
 api.add_router("", measures_router)
 api.add_router("", analytics_router)
+api.add_router("", improvement_router)

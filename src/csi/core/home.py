@@ -14,6 +14,7 @@ class ActionItem:
     url: str
     link_text: str
     urgency: str = "normal"  # "normal" or "high"
+    group: str = ""  # "decision": listed under "Waiting for your decision" on the home page
 
 
 Provider = Callable[[Any], Iterable[ActionItem]]

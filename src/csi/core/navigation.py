@@ -23,6 +23,7 @@ AREAS = [
     Area("Performance", "analytics:board"),
     Area("Register", "improvement:register"),
     Area("Plans", "improvement:plan_list"),
+    Area("Initiatives", "improvement:initiative_list"),
     Area("Reviews", "reviews:review_list"),
     Area("Reports", "reporting:report_list"),
     Area("Admin", "accounts:user_list", "accounts.manage_users"),

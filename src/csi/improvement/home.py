@@ -4,7 +4,6 @@ or funding), listed under their own heading ("Waiting for your decision")."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
@@ -13,14 +12,7 @@ from csi.core.home import ActionItem
 from csi.improvement.selectors import initiatives as selectors
 
 
-@dataclass(frozen=True)
-class DecisionItem(ActionItem):
-    """An action item that is a decision: the home page lists these under "Waiting for your decision"."""
-
-    group: str = "decision"
-
-
-def decision_actions(user: Any) -> Iterator[DecisionItem]:
+def decision_actions(user: Any) -> Iterator[ActionItem]:
     """One urgent item per proposed initiative the user may approve and per budget request they may fund."""
     for decision in selectors.waiting_for_decision(user):
         initiative = decision.initiative
@@ -34,10 +26,11 @@ def decision_actions(user: Any) -> Iterator[DecisionItem]:
                 f"Budget requested: {initiative.budget_requested} {initiative.plan.currency} "
                 f"in {initiative.plan.name}."
             )
-        yield DecisionItem(
+        yield ActionItem(
             title=title,
             detail=detail,
             url=reverse("improvement:initiative", args=[initiative.number]),
             link_text="Decide",
             urgency="high",
+            group="decision",
         )

@@ -4,7 +4,6 @@ every transition and every refusal (with nothing changed), evidence frozen when 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from csi.analytics import selectors as analytics_selectors
-from csi.analytics import services as analytics_services
 from csi.catalog.tests.factories import ProcessFactory, ServiceFactory
 from csi.core.errors import ConflictError
 from csi.core.models import AuditEvent
@@ -23,10 +21,6 @@ from csi.improvement.services import evidence as evidence_services
 from csi.improvement.services import register as services
 from csi.improvement.services.initiatives import initiative_create
 from csi.improvement.services.workflow import initiative_transition
-from csi.measures import services as measures_services
-from csi.measures.importer import import_file
-from csi.measures.models import MappingProfile
-from csi.standards import services as standards_services
 
 pytestmark = pytest.mark.django_db
 SYSTEM = SystemActor("test")
@@ -644,45 +638,6 @@ def test_likely_duplicates_finds_a_near_identical_title_only(
 
 
 # --- Evidence ---------------------------------------------------------------------------------------
-
-# Resolution within 8 hours, target 80 %. January: T1 1 h, T2 12 h (breached): 1 of 2 met, red.
-EXPORT = """ticket_id,event_at,state,priority,category
-T1,2024-01-02T09:00:00Z,New,P2,Email
-T1,2024-01-02T10:00:00Z,Resolved,P2,Email
-T2,2024-01-10T09:00:00Z,New,P2,Mailbox
-T2,2024-01-10T21:00:00Z,Resolved,P2,Mailbox
-"""
-
-
-@pytest.fixture
-def measured(service: Any, tmp_path: Path) -> Any:
-    """`service` with a resolution standard, two tickets imported and mapped to it, rollups computed."""
-    standards_services.standard_create(
-        actor=SYSTEM,
-        service=service,
-        data={"key": "email-resolution", "name": "Incidents resolved in 8 hours", "kind": "sla"},
-        version={
-            "metric": "resolution_time",
-            "threshold": "8",
-            "threshold_unit": "hours",
-            "target_percent": "80",
-            "window_kind": "calendar",
-            "calendar_period": "month",
-            "window_time_zone": "UTC",
-        },
-        effective_at=datetime(2024, 1, 1, tzinfo=UTC),
-    )
-    source = measures_services.source_create(
-        actor=SYSTEM, key="desk", name="Service desk", profile=MappingProfile.objects.get(key="csi-event-log")
-    )
-    path = tmp_path / "export.csv"
-    path.write_text(EXPORT, encoding="utf-8")
-    assert import_file(actor=SYSTEM, source=source, path=path).status == "committed"
-    measures_services.rule_create(
-        actor=SYSTEM, source=source, data={"service": service, "field": "priority", "values": ["P2"]}
-    )
-    analytics_services.rollups_refresh()
-    return service
 
 
 def test_attainment_evidence_is_frozen_when_attached(owner, measured, make_opportunity, monkeypatch):
