@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 import csi
@@ -15,7 +17,26 @@ from csi.improvement.api import router as improvement_router
 from csi.measures.api import router as measures_router
 from csi.standards.api import router as standards_router
 
-api = NinjaAPI(
+
+class CsiAPI(NinjaAPI):
+    """NinjaAPI with the OpenAPI document built once per path prefix: the routes are fixed once the
+    URLconf is loaded, and building the document takes seconds (it would on every GET of openapi.json)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[str, Any] = {}
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        if path_prefix not in self._schemas:
+            self._schemas[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix)
+        return self._schemas[path_prefix]
+
+
+api = CsiAPI(
     title="CSI Workbench API",
     version=csi.__version__,
     description=(
