@@ -93,7 +93,9 @@ def initiative_create(
     parent: Initiative | None = None,
 ) -> Initiative:
     """A draft initiative in `plan` (improvement.add_initiative), numbered INI-0001..., with its origins
-    (register entries) linked to it. Audited; the first timeline entry is its creation."""
+    (register entries) accepted into it through the register's transition (so the actor must be able to
+    assess them, they must be new or under assessment, and the plan must cover them). Audited; the first
+    timeline entry is its creation."""
     require(actor, "improvement.add_initiative", plan)
     unknown = set(data) - EDITABLE
     if unknown:
@@ -112,9 +114,14 @@ def initiative_create(
             "created_by": _user(actor),
         },
     )
-    for origin in origins:
-        Opportunity.objects.filter(pk=origin.pk).update(initiative=initiative)
-        origin.initiative = initiative
+    if origins:
+        from csi.improvement.services.register import opportunity_transition
+
+        for origin in origins:  # each one is accepted into it: the register's decision, checked as such
+            accepted = opportunity_transition(
+                actor=actor, opportunity=origin, action="accept", initiative=initiative
+            )
+            origin.initiative, origin.state = accepted.initiative, accepted.state
     timeline_add(actor=actor, initiative=initiative, action="create", to_state=InitiativeState.DRAFT)
     return initiative
 

@@ -236,8 +236,7 @@ def _create_initiative(actor: Actor, opportunity: Opportunity, plan: Plan, title
         actor=actor,
         plan=plan,
         data={"title": (title.strip() or opportunity.title), "summary": opportunity.description[:limit]},
-        origins=[opportunity],
-    )
+    )  # the caller links the entry as it records its acceptance
 
 
 @transaction.atomic

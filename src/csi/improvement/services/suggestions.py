@@ -19,7 +19,7 @@ from django.utils import timezone
 from csi.core.errors import ConflictError
 from csi.core.permissions import require
 from csi.core.services import Actor, audit_record, model_create, notify, snapshot
-from csi.improvement.choices import FINAL_STATES, PlanKind, SuggestionState
+from csi.improvement.choices import ASSESSABLE, FINAL_STATES, PlanKind, SuggestionState
 from csi.improvement.models import Initiative, Plan, Suggestion
 from csi.improvement.permissions import STRATEGY_MANAGER
 from csi.improvement.services.common import bump_version
@@ -182,8 +182,8 @@ def suggestion_accept(
     origins, notes = [], []
     entry = current.opportunity
     if entry is not None:
-        if entry.initiative_id is None:
-            origins.append(entry)
+        if entry.initiative_id is None and entry.state in ASSESSABLE:
+            origins.append(entry)  # accepted into the new initiative
         else:
             notes.append(f"Suggested from register entry {entry.number} {entry.title}.")
     source = current.initiative

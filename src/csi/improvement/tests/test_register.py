@@ -747,3 +747,24 @@ def test_a_decided_entry_keeps_its_evidence(owner, measured, make_opportunity):
     with pytest.raises(ConflictError, match="rejected"):
         evidence_services.evidence_remove(actor=owner, evidence=evidence)
     assert list(entry.evidence.all()) == [evidence]
+
+
+def test_origins_given_when_an_initiative_is_created_are_accepted_into_it(
+    plan, owner, other_owner, other_service, make_opportunity
+):
+    entry = make_opportunity(service=plan.services.get())
+    initiative = initiative_create(actor=owner, plan=plan, data={"title": "Faster email"}, origins=[entry])
+    entry.refresh_from_db()
+    assert (entry.state, entry.initiative, entry.decided_by) == ("accepted", initiative, owner)
+    # Someone who may not assess an entry cannot take it into their initiative: nothing is created.
+    theirs = Plan.objects.create(
+        key="printing-sip", kind="service", name="Printing SIP", owner=other_owner,
+        period_start_date=date(2026, 1, 1), period_end_date=date(2026, 12, 31),
+    )  # fmt: skip
+    theirs.services.set([other_service])
+    other = make_opportunity(service=plan.services.get(), title="Mailbox quotas fill up")
+    count = Initiative.objects.count()
+    with pytest.raises(PermissionDenied):
+        initiative_create(actor=other_owner, plan=theirs, data={"title": "Grab it"}, origins=[other])
+    other.refresh_from_db()
+    assert (other.state, other.initiative_id, Initiative.objects.count()) == ("new", None, count)
