@@ -114,6 +114,11 @@ def initiative_create(
             "created_by": _user(actor),
         },
     )
+    if initiative.scope or initiative.budget_requested:  # the creator set terms an approver will decide on
+        Initiative.objects.filter(pk=initiative.pk).update(
+            terms_changed_by=_user(actor), terms_changed_at=timezone.now()
+        )
+        initiative.refresh_from_db(fields=["terms_changed_by", "terms_changed_at"])
     if origins:
         from csi.improvement.services.register import opportunity_transition
 
@@ -147,10 +152,27 @@ def approved_terms(initiative: Initiative) -> dict[str, Any]:
     }
 
 
+def _terms(initiative: Initiative) -> dict[str, Any]:
+    """The initiative's terms as stored now (a fresh read: the caller's copy may hold stale objectives)."""
+    return approved_terms(Initiative.objects.get(pk=initiative.pk))
+
+
+def _after_terms_edit(actor: Actor, initiative: Initiative, before: dict[str, Any]) -> None:
+    """When the edit changed the terms (objectives, scope, budget), stamp who changed them (that person
+    may not approve or fund them); after approval, send the initiative back for approval."""
+    if _terms(initiative) != before:
+        Initiative.objects.filter(pk=initiative.pk).update(
+            terms_changed_by=_user(actor), terms_changed_at=timezone.now()
+        )
+        initiative.refresh_from_db(fields=["terms_changed_by", "terms_changed_at"])
+    _reapprove_if_changed(actor, initiative)
+
+
 def _reapprove_if_changed(actor: Actor, initiative: Initiative) -> None:
+    initiative.refresh_from_db(fields=["state", "approved_terms"])
     if initiative.state not in APPROVED_STATES or initiative.approved_terms is None:
         return
-    if approved_terms(initiative) == initiative.approved_terms:
+    if _terms(initiative) == initiative.approved_terms:
         return
     from csi.improvement.services.workflow import send_back_for_approval
 
@@ -170,10 +192,11 @@ def initiative_update(
     _check_open(initiative)
     if "parent" in data:
         _check_parent(initiative, data["parent"], initiative.plan)
+    before = _terms(initiative)
     initiative = versioned_update(
         actor=actor, instance=initiative, data=data, version=version, scope=initiative
     )
-    _reapprove_if_changed(actor, initiative)
+    _after_terms_edit(actor, initiative, before)
     initiative.refresh_from_db()
     return initiative
 
@@ -203,13 +226,14 @@ def objective_add(
     require(actor, "improvement.change_initiative", initiative)
     _check_open(initiative)
     initiative = _locked(initiative, version)
+    before = _terms(initiative)
     objective = InitiativeObjective(initiative=initiative, **_objective_data(data))
     _validate_objective(objective)
     objective = model_create(
         actor=actor, model=InitiativeObjective, data={**data, "initiative": initiative}, scope=initiative
     )
     bump_version(initiative)
-    _reapprove_if_changed(actor, initiative)
+    _after_terms_edit(actor, initiative, before)
     return objective
 
 
@@ -221,10 +245,11 @@ def objective_update(
     require(actor, "improvement.change_initiative", initiative)
     _check_open(initiative)
     initiative = _locked(initiative, version)
+    before = _terms(initiative)
     objective = model_update(actor=actor, instance=objective, data=_objective_data(data), scope=initiative)
     _validate_objective(objective)
     bump_version(initiative)
-    _reapprove_if_changed(actor, initiative)
+    _after_terms_edit(actor, initiative, before)
     return objective
 
 
@@ -234,9 +259,10 @@ def objective_delete(*, actor: Actor, objective: InitiativeObjective, version: i
     require(actor, "improvement.change_initiative", initiative)
     _check_open(initiative)
     initiative = _locked(initiative, version)
+    before = _terms(initiative)
     model_delete(actor=actor, instance=objective, scope=initiative)
     bump_version(initiative)
-    _reapprove_if_changed(actor, initiative)
+    _after_terms_edit(actor, initiative, before)
 
 
 def _locked(initiative: Initiative, version: int | None) -> Initiative:
