@@ -94,6 +94,7 @@ def test_demo_loads_the_organisation_is_idempotent_and_its_logins_work(cli, live
     # One test, so the whole demo (the ServiceNow log imported and measured) is loaded once, then again.
     first = cli("demo", check=True)
     check_demo_organisation(first.stdout)
+    check_demo_improvement()
     state = (
         User.objects.count(),
         AuditEvent.objects.count(),
@@ -148,3 +149,25 @@ def check_demo_organisation(output: str) -> None:
         for s in ServiceStandard.objects.filter(key__startswith="desk-p")
     }
     assert ("1 - Critical",) in priorities and ("4 - Low",) in priorities
+
+
+def check_demo_improvement() -> None:
+    """The improvement part of the demo (checked on synthetic data in csi/demo/tests): on the real
+    ServiceNow log when it is beside the project, with its figures in the register's descriptions."""
+    from csi.analytics.models import AttainmentDay
+    from csi.demo.tests.test_demo_improvement import (
+        SERVICENOW_ZIP,
+        check_initiatives,
+        check_plans,
+        check_register,
+    )
+
+    if not SERVICENOW_ZIP.exists():
+        return
+    check_plans()
+    check_initiatives()
+    entries = check_register()
+    assert all("ServiceNow incident event log" in e.description for e in entries)
+    days = AttainmentDay.objects.filter(tickets__gt=0).values_list("day", flat=True)
+    first, last = days.order_by("day").first(), days.order_by("-day").first()
+    assert f"from {first} to {last}" in entries[0].description
