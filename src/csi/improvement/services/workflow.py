@@ -20,7 +20,7 @@ from csi.improvement.choices import INITIATIVE_TRANSITIONS, InitiativeState, Out
 from csi.improvement.models import Initiative
 from csi.improvement.permissions import STEERING, needs_steering, transition_refusal
 from csi.improvement.services.common import stale_check
-from csi.improvement.services.initiatives import approved_terms, timeline_add
+from csi.improvement.services.drafts import approved_terms, timeline_add
 from csi.improvement.smart import blocking
 
 S = InitiativeState
