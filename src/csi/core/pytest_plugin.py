@@ -113,3 +113,37 @@ def pytest_report_header(config: Any) -> str:
     url = os.environ.get("DATABASE_URL", "")
     engine = url.split(":", 1)[0] if url else "sqlite (default)"
     return f"csi: database {engine}; CSI_DATA_DIR {os.environ['CSI_DATA_DIR']}"
+
+
+# Fixtures through which a test reaches the test database (pytest-django refuses database access to any
+# test that has neither these nor the django_db mark).
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+)
+
+
+def pytest_addoption(parser: Any) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="Run only the tests that use the test database (for a second database engine: the others "
+        "cannot touch it, so they would run exactly as on the first).",
+    )
+
+
+def uses_database(item: Any) -> bool:
+    """Whether pytest-django lets the test reach the test database."""
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    kept = [item for item in items if uses_database(item)]
+    left = [item for item in items if not uses_database(item)]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
