@@ -378,7 +378,7 @@ def test_an_interrupted_run_is_never_read_and_the_next_import_cleans_up(make_sou
     result = import_bytes(source, GOOD.encode())
     assert result.status == "committed"
     dead.refresh_from_db()
-    assert dead.status == BatchStatus.FAILED and "Interrupted" in dead.message
+    assert dead.status == BatchStatus.INTERRUPTED and "Interrupted" in dead.message
     assert not leftover.exists() and batch_folders(source) == [f"batch={result.batch_id}"]
 
 
@@ -422,7 +422,7 @@ def test_a_run_killed_mid_import_leaves_nothing_visible(cli, tmp_path: Path):
     again = cli("measures", "import", str(tmp_path / "other.csv"), "--source", "desk", check=True)
     assert "committed" in again.stdout
     runs = json.loads(cli("measures", "runs", "--json", check=True).stdout)
-    assert [r["status"] for r in runs] == ["committed", "failed", "committed"]
+    assert [r["status"] for r in runs] == ["committed", "interrupted", "committed"]
     assert not list(root.glob("source=*/.tmp-batch=*"))
 
 
