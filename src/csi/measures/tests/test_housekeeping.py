@@ -4,10 +4,6 @@ for the next import of its source; the housekeeping never touches a run that is 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,14 +12,13 @@ from django.test import Client
 from django.utils import timezone
 
 from csi.core.management.commands.worker import SCHEDULER_TICK_SECONDS
-from csi.core.pytest_plugin import csi_executable
 from csi.core.scheduling import scheduled_jobs
 from csi.measures import services, store
 from csi.measures.choices import BatchStatus
 from csi.measures.housekeeping import recover_all_interrupted
 from csi.measures.models import ImportBatch, MappingProfile
 from csi.measures.tasks import RECOVERY_JOB
-from csi.measures.tests.conftest import CLI
+from csi.measures.tests.conftest import CLI, kill_an_import
 
 
 def test_the_recovery_job_fires_often_enough_to_report_within_a_minute():
@@ -33,23 +28,7 @@ def test_the_recovery_job_fires_often_enough_to_report_within_a_minute():
 
 
 def test_a_killed_import_shows_interrupted_after_the_workers_housekeeping(cli, make_user, tmp_path: Path):
-    big = tmp_path / "big.csv"
-    with big.open("w") as out:
-        out.write("ticket_id,event_at,state\n")
-        rows = "".join(f"T{i},2024-01-01T10:00:00Z,New\n" for i in range(10_000))
-        for _ in range(300):
-            out.write(rows)
-    env = {**os.environ, "DATABASE_URL": cli.database_url}  # type: ignore[attr-defined]
-    process = subprocess.Popen(
-        [csi_executable(), "measures", "import", str(big), "--source", "desk", "--profile", "csi-event-log"],
-        env=env,
-    )
-    root = Path(os.environ["CSI_DATA_DIR"]) / "measures"
-    deadline = time.time() + 60
-    while time.time() < deadline and not any(root.glob("source=*/.tmp-batch=*")):
-        time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    root = kill_an_import(cli, tmp_path, "--source", "desk", "--profile", "csi-event-log")
     runs = json.loads(cli("measures", "runs", "--json", check=True).stdout)
     assert [r["status"] for r in runs] == ["running"]
 
