@@ -39,6 +39,8 @@ CANONICAL = {
     "survey_answers": ANSWER_COLUMNS,
 }
 
+KNOWN_FIELDS = {name for columns in CANONICAL.values() for name in columns}
+
 
 @dataclass(frozen=True)
 class MissingColumns(Exception):
@@ -187,9 +189,13 @@ def _arrow_sql(kind: str) -> str:
 
 
 def parse_reject(text: str) -> list[tuple[str, str]]:
-    """The (field, raw value) pairs of a `_reject` value."""
-    pairs = []
+    """The (field, raw value) pairs of a `_reject` value. A value may hold the separators itself: an
+    entry that does not start with a canonical field name and VALUE_SEP continues the value before it."""
+    pairs: list[tuple[str, str]] = []
     for entry in text.split(FIELD_SEP):
-        field, _, value = entry.partition(VALUE_SEP)
+        field, separator, value = entry.partition(VALUE_SEP)
+        if pairs and not (separator and field in KNOWN_FIELDS):
+            pairs[-1] = (pairs[-1][0], pairs[-1][1] + FIELD_SEP + entry)
+            continue
         pairs.append((field, value))
     return pairs

@@ -68,6 +68,8 @@ BAD_VALUES = {
     "negative reopens": ("T1,2024-01-01T00:00:00Z,New,,,-3,", "reopen_count", "-3", "zero or more"),
     "negative version": ("T1,2024-01-01T00:00:00Z,New,,,,-2", "version", "-2", "zero or more"),
     "NUL in text": ("T1,2024-01-01T00:00:00Z,Ne\x00w,,,,", "state", "Ne\x00w", "NUL character"),
+    # the characters that separate a record's problems inside the reader (a KeyError found by fuzzing)
+    "separators in a value": ("T1,20\x1f\x0024\x1e,New,,,,", "event_at", "20\x1f\x0024\x1e", "between 1900"),
 }
 
 
