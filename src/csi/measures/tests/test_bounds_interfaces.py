@@ -59,3 +59,30 @@ def test_a_refused_archive_says_the_same_on_the_api_the_cli_and_the_page(
     ] * 2  # the API's and the CLI's
     leftovers = list((Path(tmp_path) / "csi-data" / "measures").glob("source=*/*"))
     assert leftovers == []
+
+
+@pytest.mark.django_db
+def test_the_api_answers_bad_values_with_their_place_and_counts_repeats(make_user, token_for):
+    services.source_create(
+        actor=CLI, key="desk", name="Desk", profile=MappingProfile.objects.get(key="csi-event-log")
+    )
+    manager = make_user(roles=["process-owner"], username="manager")
+    api = Client(headers={"Authorization": f"Bearer {token_for(manager)}"})
+    header = "ticket_id,event_at,state,reassignment_count\n"
+    bad = (
+        header
+        + "T1,-0001-01-01T00:00:00Z,New,0\nT2,2024-01-01T00:00:00Z,New,-4\nT3,2024-01-01T00:00:00Z,N\x00,1\n"
+    )
+    response = api.post("/api/v1/sources/desk/imports", {"file": SimpleUploadedFile("bad.csv", bad.encode())})
+    error = assert_error_shape(response, 422)  # a TypeError and a 500 for the year -0001 before
+    assert sorted(error["fields"]) == ["line 2, event_at", "line 3, reassignment_count", "line 4, state"]
+    assert "between 1900-01-01 and 2199-12-31" in error["fields"]["line 2, event_at"][0]
+
+    repeated = header + "T1,2024-01-01T00:00:00Z,New,0\n" * 3
+    response = api.post(
+        "/api/v1/sources/desk/imports", {"file": SimpleUploadedFile("r.csv", repeated.encode())}
+    )
+    assert response.status_code == 201, response.content
+    outcome = response.json()
+    assert (outcome["events"], outcome["repeated"], outcome["run"]["repeated"]) == (1, 2, 2)
+    assert "2 record(s) identical to an earlier record of the file were kept once" in outcome["message"]
