@@ -91,19 +91,27 @@ class ImportResult:
 
 
 class _Hasher(threading.Thread):
-    """SHA-256 of the file, computed beside DuckDB's read (hashlib releases the GIL)."""
+    """SHA-256 of the file, computed beside DuckDB's read (hashlib releases the GIL). `cancel` stops it
+    at the next chunk: a refused file is not read to its end for a digest nobody needs."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(daemon=True)
         self.path = path
         self.digest = ""
+        self.cancelled = threading.Event()
 
     def run(self) -> None:
         digest = hashlib.sha256()
         with self.path.open("rb") as handle:
             while chunk := handle.read(1 << 22):
+                if self.cancelled.is_set():
+                    return
                 digest.update(chunk)
         self.digest = digest.hexdigest()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+        self.join()
 
 
 def import_file(
@@ -139,7 +147,9 @@ def import_file(
     )
     try:
         _read_into(workdir, source, profile, path, result, progress)
-        if hasher:
+        if hasher and result.status == "failed":
+            hasher.cancel()
+        elif hasher:
             hasher.join()
         if result.status == "failed":
             pass
@@ -159,6 +169,8 @@ def import_file(
             result.message = f"{result.message} {note}".strip()
     except Exception as exc:
         result.status, result.message = "failed", f"{type(exc).__name__}: {exc}"
+        if hasher:
+            hasher.cancel()
         _finish(batch, result, started, hasher)
         shutil.rmtree(workdir, ignore_errors=True)
         raise
