@@ -287,3 +287,30 @@ spec:
         make_source(key="wide", profile="lines"), json.dumps(records[0]).encode(), name="w.ndjson"
     )
     assert wide.message == "w.ndjson: the records have 2,001 keys; at most 2,000 are read"
+
+
+def test_extraction_stops_at_the_first_chunk_past_the_bound(tmp_path, settings, monkeypatch, bytes_unzipped):
+    """The second line of defence, for an archive whose declared sizes were not to be trusted: with the
+    check on declared sizes passed over, the bytes produced are counted and extraction stops one chunk
+    past the bound, and what was written stays within the bound (the run's folder is removed after)."""
+    from csi.measures import archives
+    from csi.measures.profiles import FileFormat
+
+    checks: list[int] = []
+    original = archives._Budget.check
+
+    def counted(self: Any, expanded: int, compressed: int, member: str) -> None:
+        checks.append(expanded)
+        if len(checks) > 1:  # the first call judges the declared size
+            original(self, expanded, compressed, member)
+
+    monkeypatch.setattr(archives._Budget, "check", counted)
+    settings.CSI_MAX_UNZIPPED_BYTES = 3 * CHUNK_BYTES
+    path = tmp_path / "bomb.zip"
+    path.write_bytes(bomb_zip(40 * CHUNK_BYTES))
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    with pytest.raises(archives.ReadError, match="expands to more than 3,145,728 bytes"):
+        archives.extract_member(path, FileFormat(type="csv"), workdir)
+    assert sum(bytes_unzipped) <= 4 * CHUNK_BYTES and len(checks) == 5
+    assert all(f.stat().st_size <= 3 * CHUNK_BYTES for f in workdir.iterdir())
