@@ -90,8 +90,11 @@ def test_createuser_duplicate_is_refused(cli):
     assert User.objects.filter(username="dup").count() == 1
 
 
-def test_demo_is_idempotent_and_its_logins_work(cli, live_server):
+def test_demo_loads_the_organisation_is_idempotent_and_its_logins_work(cli, live_server):
+    # One test, so the whole demo (the ServiceNow log imported and measured) is loaded once, then again.
     first = cli("demo", check=True)
+    check_demo_organisation(first.stdout)
+    check_demo_improvement()
     state = (
         User.objects.count(),
         AuditEvent.objects.count(),
@@ -120,9 +123,9 @@ def test_demo_is_idempotent_and_its_logins_work(cli, live_server):
         assert User.objects.get(username=username).check_password(password)
 
 
-def test_demo_organisation_content(cli):
-    result = cli("demo", check=True)
-    assert "Catalog: " in result.stdout and "Standards: " in result.stdout
+def check_demo_organisation(output: str) -> None:
+    """What `csi demo` loaded, as its output `output` and the database show it."""
+    assert "Catalog: " in output and "Standards: " in output
     from csi.catalog.models import Service
     from csi.standards.models import ServiceStandard
 
@@ -136,7 +139,7 @@ def test_demo_organisation_content(cli):
     from csi.measures.models import ImportBatch
 
     batch = ImportBatch.objects.get(status="committed")
-    assert batch.tickets > 0 and f"{batch.events} events of {batch.tickets} tickets" in result.stdout
+    assert batch.tickets > 0 and f"{batch.events} events of {batch.tickets} tickets" in output
     measured = AttainmentDay.objects.filter(standard__key="desk-p3-resolution")
     assert measured.exists() and 0 < sum(d.met for d in measured) < sum(d.tickets for d in measured)
     p2 = ServiceStandard.objects.get(key="desk-p2-resolution")
@@ -146,3 +149,25 @@ def test_demo_organisation_content(cli):
         for s in ServiceStandard.objects.filter(key__startswith="desk-p")
     }
     assert ("1 - Critical",) in priorities and ("4 - Low",) in priorities
+
+
+def check_demo_improvement() -> None:
+    """The improvement part of the demo (checked on synthetic data in csi/demo/tests): on the real
+    ServiceNow log when it is beside the project, with its figures in the register's descriptions."""
+    from csi.analytics.models import AttainmentDay
+    from csi.demo.tests.test_demo_improvement import (
+        SERVICENOW_ZIP,
+        check_initiatives,
+        check_plans,
+        check_register,
+    )
+
+    if not SERVICENOW_ZIP.exists():
+        return
+    check_plans()
+    check_initiatives()
+    entries = check_register()
+    assert all("ServiceNow incident event log" in e.description for e in entries)
+    days = AttainmentDay.objects.filter(tickets__gt=0).values_list("day", flat=True)
+    first, last = days.order_by("day").first(), days.order_by("-day").first()
+    assert f"from {first} to {last}" in entries[0].description

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from csi import views
-from csi.api.main import api
+from csi.api_root import api
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -22,6 +22,18 @@ CHROMIUM_FLAGS = [
 ]
 
 
+HERE = Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(config, items):
+    """Every test in this folder drives Chromium: it carries the `browser` mark even if its module forgot
+    it, so that `-m "not browser"` (the PostgreSQL run of .ci/run) leaves out exactly these tests."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():

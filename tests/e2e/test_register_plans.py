@@ -93,3 +93,36 @@ def test_viewer_sees_no_raise_button(page, people):
     page.goto("/register/")
     expect(page.locator("#register-table")).to_contain_text(people["existing"].title)
     expect(page.get_by_role("button", name="Raise an opportunity")).to_have_count(0)
+
+
+def test_the_steering_committee_sets_a_plans_owner_and_limit_the_owner_may_only_lower_it(page, people):
+    """Governance on the plan page: the owner sees the limit as hers to lower and the owner field as the
+    steering committee's; a steering committee member, not an editor of the plan, sets both."""
+    UserFactory(username="sam", roles=["steering-committee"])
+    UserFactory(username="otto", roles=["service-owner"])
+    Plan.objects.filter(key="email-sip").update(budget_limit=10_000)
+    sign_in(page, people["owner"].username, PASSWORD)
+    page.goto("/plans/email-sip/edit/")
+    expect(page.locator("#id_owner")).to_be_disabled()
+    expect(page.get_by_text("You may lower it; the steering committee sets or raises it.")).to_be_visible()
+    page.locator("#id_budget_limit").fill("50000")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Only the steering committee may set or raise")).to_be_visible()
+    for width in (1280, 400):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"test-results/plan-limit-refused-{width}.png", full_page=True)
+    assert Plan.objects.get(key="email-sip").budget_limit == 10_000
+    page.locator("#id_budget_limit").fill("8000")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your changes were saved.")).to_be_visible()
+    sign_out(page)
+
+    sign_in(page, "sam", PASSWORD)
+    page.goto("/plans/email-sip/")
+    page.get_by_role("button", name="Set owner and budget limit").click()
+    page.locator("#id_owner").select_option(label="otto")
+    page.locator("#id_budget_limit").fill("25000")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your changes were saved.")).to_be_visible()
+    plan = Plan.objects.get(key="email-sip")
+    assert (plan.owner.username, plan.budget_limit) == ("otto", 25_000)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from csi.accounts.choices import Role
 from csi.accounts.models import ApiToken, User
 from csi.core.errors import ConflictError
-from csi.core.permissions import require
+from csi.core.permissions import refuse_self_grant, require
 from csi.core.services import audit_record, snapshot
 
 TOKEN_PREFIX = "csi_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for, not a secret
@@ -129,6 +129,11 @@ def user_set_roles(*, actor: Any, user: User, roles: Iterable[str]) -> User:
         and not user.is_superuser
     ):
         raise ConflictError("You cannot remove the administrator role from yourself.", field="roles")
+    if user.pk == getattr(actor, "pk", None):
+        held = set(user.groups.values_list("name", flat=True))
+        gained = sorted(set(role_names) - held - {Role.ADMINISTRATOR})
+        if gained:
+            refuse_self_grant(actor, user, f"a holder of the role(s) {', '.join(gained)}")
     before = _user_state(user)
     roles_ensure()
     user.groups.set(Group.objects.filter(name__in=role_names))

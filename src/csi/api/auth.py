@@ -1,4 +1,5 @@
-"""API authentication: bearer tokens for machines, the session (with CSRF) for the browser."""
+"""API authentication by the browser's session (with CSRF). Token authentication needs accounts, so it
+lives in `csi.accounts.auth`; the API root (`csi.api_root`) combines both."""
 
 from __future__ import annotations
 
@@ -6,29 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja.errors import AuthenticationError, HttpError
-from ninja.security import APIKeyCookie, HttpBearer
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie
 from ninja.utils import check_csrf
-
-from csi.accounts import services as account_services
-
-
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>`. A token that is given but unknown, revoked or expired is a 401
-    at once: the request does not fall back to the session."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = account_services.token_authenticate(token)
-        if user is None:
-            raise AuthenticationError(message="The API token is invalid, revoked or expired.")
-        request.user = user
-        return user
-
-    def __call__(self, request: HttpRequest) -> Any:
-        header = request.headers.get("Authorization")
-        if header is not None and not header.lower().startswith("bearer "):
-            raise AuthenticationError(message="Use 'Authorization: Bearer <token>'.")
-        return super().__call__(request)
 
 
 class SessionAuth(APIKeyCookie):

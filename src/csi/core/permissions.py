@@ -73,4 +73,19 @@ def require(user: Any, perm: str, obj: Any = None) -> None:
         raise PermissionDenied(f"You do not have permission to {perm.split('.', 1)[-1].replace('_', ' ')}.")
 
 
+def refuse_self_grant(actor: Any, grantee: Any, what: str) -> None:
+    """Administrators manage users and settings but make no business decisions, also not by giving
+    themselves a business role or an ownership that they would then use: PermissionDenied when an
+    administrator names themself as `what` (another administrator, or the steering committee for a
+    plan, must). Everyone else, and the CLI's system actor, pass."""
+    actor_pk = getattr(actor, "pk", None)
+    grantee_pk = grantee if isinstance(grantee, int) else getattr(grantee, "pk", None)
+    if actor_pk is None or grantee_pk != actor_pk or not is_administrator(actor):
+        return
+    raise PermissionDenied(
+        f"Administrators make no business decisions: you cannot make yourself {what}. "
+        "Another administrator (or, for a plan, the steering committee) must do it."
+    )
+
+
 rules.add_perm("core.view_auditevent", is_administrator)

@@ -127,49 +127,64 @@ def can_decide_suggestion(user: Any, suggestion: Any = None) -> bool:
     return has_role(user, STRATEGY_MANAGER)
 
 
-def needs_steering(initiative: Any, amount: Decimal | None = None, action: str = "") -> bool:
-    """Strategic initiatives, and amounts above the plan owner's limit, are the steering committee's;
-    so is a decision the plan owner may not take because they proposed the initiative (approve,
-    reject, fund, decline-budget) or requested its budget (fund, decline-budget)."""
+def needs_steering(initiative: Any, action: str = "") -> bool:
+    """Strategic initiatives, and budgets above the plan owner's limit, are the steering committee's;
+    so is a decision the plan owner may not take because they proposed the initiative, last changed
+    its terms (approve, reject, fund, decline-budget) or requested its budget (fund, decline-budget).
+    Judged on the stored initiative alone (its requested budget), never on what a request sends."""
     plan = initiative.plan
-    if plan.kind == PlanKind.STRATEGIC:
-        return True
-    asked = amount if amount is not None else initiative.budget_requested
-    if asked and asked > plan.budget_limit:
+    if plan.kind == PlanKind.STRATEGIC or _above_limit(initiative):
         return True
     if plan.owner_id is None or action not in SELF_EXCLUDED:
         return False
-    return plan.owner_id in {
-        initiative.proposed_by_id,
-        initiative.budget_requested_by_id if action in FUNDING else None,
-    }
+    return plan.owner_id in _excluded(initiative, action)
+
+
+def _above_limit(initiative: Any) -> bool:
+    asked = initiative.budget_requested
+    return bool(asked and asked > initiative.plan.budget_limit)
+
+
+def _excluded(initiative: Any, action: str) -> set[int | None]:
+    """Who may not decide `action` on the initiative: who proposed it or last changed its terms, and for
+    funding who requested the budget."""
+    people = {initiative.proposed_by_id, initiative.terms_changed_by_id}
+    if action in FUNDING:
+        people.add(initiative.budget_requested_by_id)
+    return people - {None}
 
 
 SELF_EXCLUDED = frozenset({"approve", "reject", "fund", "decline-budget"})
 FUNDING = frozenset({"fund", "decline-budget"})
 
 
-def transition_refusal(user: Any, initiative: Any, action: str, amount: Decimal | None = None) -> str | None:
-    """None when `user` may take `action` on the initiative (whatever its state), else why not."""
+def transition_refusal(user: Any, initiative: Any, action: str) -> str | None:
+    """None when `user` may take `action` on the initiative (whatever its state), else why not. Judged
+    on the stored initiative: the body of a request decides nothing here."""
     if not _active(user):
         return "Sign in first."
     if getattr(user, "is_superuser", False) and getattr(user, "pk", None) is None:
         return None  # the CLI's system actor
     plan = initiative.plan
-    if action in {"approve", "reject", "fund", "decline-budget", "close"}:
-        if action in {"approve", "reject", "fund", "decline-budget"} and _is(user, initiative.proposed_by_id):
+    if action in SELF_EXCLUDED or action == "close":
+        if action in SELF_EXCLUDED and _is(user, initiative.proposed_by_id):
             return "You proposed this initiative: someone else must approve or fund it."
-        if action in {"fund", "decline-budget"} and _is(user, initiative.budget_requested_by_id):
+        if action in SELF_EXCLUDED and _is(user, initiative.terms_changed_by_id):
+            return (
+                "You last changed this initiative's terms (objectives, scope or budget): someone else must "
+                "approve or fund them."
+            )
+        if action in FUNDING and _is(user, initiative.budget_requested_by_id):
             return "You requested this budget: someone else must decide on it."
-        if needs_steering(initiative, amount if action in FUNDING else None, action):
+        if needs_steering(initiative, action):
             if has_role(user, STEERING):
                 return None
             if plan.kind == PlanKind.STRATEGIC:
                 why = "a strategic initiative"
-            elif needs_steering(initiative, amount if action in FUNDING else None):
+            elif _above_limit(initiative):
                 why = f"above the plan's limit of {plan.budget_limit} {plan.currency}"
             else:
-                why = "the plan owner's own proposal or budget request"
+                why = "a proposal, budget request or change of terms by the plan owner"
             return f"Only a steering committee member may {action.replace('-', ' ')} this: it is {why}."
         if _is(user, plan.owner_id):
             return None
@@ -177,6 +192,43 @@ def transition_refusal(user: Any, initiative: Any, action: str, amount: Decimal 
     if can_change_initiative(user, initiative):
         return None
     return f"Only the initiative's owner or the plan's owner or maintainer may {action.replace('-', ' ')} it."
+
+
+GOVERNANCE_FIELDS = frozenset({"owner", "budget_limit", "currency"})
+
+
+def _pk(value: Any) -> Any:
+    return getattr(value, "pk", value)
+
+
+def plan_governance_refusal(user: Any, plan: Any, data: dict[str, Any]) -> str | None:
+    """None when `user` may set the governance fields in `data` (owner, budget_limit, currency) of
+    `plan` (None: a plan being created), else why not. A plan's owner and limit are the steering
+    committee's decision: it sets or raises the limit and changes the owner of any plan; the owner may
+    lower their own limit; a new plan gets a limit above zero only from the steering committee. The
+    CLI's system actor may do all of it."""
+    if getattr(user, "is_superuser", False) and getattr(user, "pk", None) is None:
+        return None
+    if has_role(user, STEERING):
+        return None
+    limit = data.get("budget_limit")
+    if plan is None:
+        if limit is not None and Decimal(str(limit)) > 0:
+            return (
+                "Only the steering committee sets a plan's budget limit: create the plan with a limit of 0 and "
+                "ask them to set it."
+            )
+        return None
+    if "owner" in data and _pk(data["owner"]) != plan.owner_id:
+        return "Only the steering committee may change a plan's owner."
+    lowered_by_owner = (
+        _is(user, plan.owner_id) and limit is not None and Decimal(str(limit)) < plan.budget_limit
+    )
+    if limit is not None and Decimal(str(limit)) != plan.budget_limit and not lowered_by_owner:
+        return "Only the steering committee may set or raise a plan's budget limit; its owner may lower it."
+    if "currency" in data and data["currency"] != plan.currency and plan.budget_limit > 0:
+        return "Only the steering committee may change the currency of a plan's budget limit."
+    return None
 
 
 rules.add_perm("improvement.view", is_signed_in)

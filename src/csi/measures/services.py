@@ -188,7 +188,7 @@ RECORD_RULE_FIELD = {"metric_samples": "configuration_item", "survey_answers": "
 
 
 def _rule_data(data: dict[str, Any], source: DataSource) -> dict[str, Any]:
-    from csi.analytics.rules import RuleError, check_expression
+    from csi.measures.expressions import RuleError, check_expression
 
     expression = (data.get("expression") or "").strip()
     field = data.get("field") or ""

@@ -1,4 +1,5 @@
-"""The safe rule-expression language and service assignment, on a small hand-built facts table."""
+"""The safe rule-expression language (measures.expressions) and service assignment (analytics.rules), on
+a small hand-built facts table."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import pyarrow as pa
 import pytest
 
 from csi.analytics import rules
-from csi.analytics.rules import RuleError, ServiceRule
+from csi.analytics.rules import ServiceRule
+from csi.measures import expressions
+from csi.measures.expressions import RuleError
 
 FACTS = pa.table(
     {
@@ -27,7 +30,7 @@ def facts() -> ibis.Table:
 
 
 def matching(facts: ibis.Table, text: str) -> list[str]:
-    condition = rules.parse_expression(text)(facts)
+    condition = expressions.parse_expression(text)(facts)
     return sorted(facts.filter(condition).ticket_id.to_pyarrow().to_pylist())
 
 
@@ -120,7 +123,7 @@ def test_missing_values_never_make_the_result_null(facts: ibis.Table) -> None:
 )
 def test_rejected_expressions_say_what_and_where(text: str, reason: str, column: int) -> None:
     with pytest.raises(RuleError) as caught:
-        rules.check_expression(text)
+        expressions.check_expression(text)
     assert reason in caught.value.reason
     if column:
         assert caught.value.column == column
@@ -129,14 +132,14 @@ def test_rejected_expressions_say_what_and_where(text: str, reason: str, column:
 
 def test_column_counts_leading_spaces_and_long_text_is_refused() -> None:
     with pytest.raises(RuleError) as caught:
-        rules.check_expression('   owner == "x"')
+        expressions.check_expression('   owner == "x"')
     assert caught.value.column == 4
     with pytest.raises(RuleError, match="longer than"):
-        rules.check_expression(" or ".join(['state == "x"'] * 300))
+        expressions.check_expression(" or ".join(['state == "x"'] * 300))
 
 
 def test_check_expression_accepts_valid_text() -> None:
-    assert rules.check_expression('state == "New" or priority.startswith("1")') is None
+    assert expressions.check_expression('state == "New" or priority.startswith("1")') is None
 
 
 def test_service_rules_are_validated_on_construction() -> None:

@@ -1,4 +1,4 @@
-"""The catalog's API routers, mounted by csi.api.main."""
+"""The catalog's API routers, mounted by csi.api_root."""
 
 from ninja import Router
 

@@ -19,7 +19,7 @@ from csi.catalog.models import (
     ServiceTool,
     Skill,
 )
-from csi.core.permissions import require
+from csi.core.permissions import refuse_self_grant, require
 from csi.core.services import audit_record, model_create, model_delete, model_update, snapshot
 
 
@@ -27,6 +27,8 @@ from csi.core.services import audit_record, model_create, model_delete, model_up
 def process_create(*, actor: Any, data: dict[str, Any]) -> Process:
     """Add a process to the catalog: catalog managers."""
     require(actor, "catalog.add_process")
+    if data.get("owner") is not None:
+        refuse_self_grant(actor, data["owner"], "the owner of a process")
     return model_create(actor=actor, model=Process, data=data)
 
 
@@ -38,6 +40,8 @@ def process_update(*, actor: Any, process: Process, data: dict[str, Any]) -> Pro
         "key" in data and data["key"] != process.key
     ):
         require(actor, "catalog.add_process")
+    if data.get("owner") is not None and getattr(data["owner"], "pk", None) != process.owner_id:
+        refuse_self_grant(actor, data["owner"], "the owner of a process")
     return model_update(actor=actor, instance=process, data=data)
 
 

@@ -10,7 +10,7 @@ from django.db import models, transaction
 from csi.catalog.choices import LIFECYCLE_TRANSITIONS, LifecycleStatus
 from csi.catalog.models import Service, ServiceDependency
 from csi.core.errors import ConflictError
-from csi.core.permissions import require
+from csi.core.permissions import refuse_self_grant, require
 from csi.core.services import audit_record, model_create, model_delete, model_update
 
 SERVICE_FIELDS = {
@@ -46,7 +46,14 @@ def service_create(*, actor: Any, data: dict[str, Any]) -> Service:
     """Create a service in the pipeline. Catalog managers only."""
     require(actor, "catalog.add_service")
     _check_fields(data, SERVICE_FIELDS)
+    _refuse_self_owner(actor, data)
     return model_create(actor=actor, model=Service, data=data)
+
+
+def _refuse_self_owner(actor: Any, data: dict[str, Any]) -> None:
+    owner = data.get("owner", data.get("owner_id"))
+    if owner is not None:
+        refuse_self_grant(actor, owner, "the owner of a service")
 
 
 @transaction.atomic
@@ -60,6 +67,8 @@ def service_update(*, actor: Any, service: Service, data: dict[str, Any]) -> Ser
     )
     if owner_change or ("key" in data and data["key"] != service.key):
         require(actor, "catalog.assign_service_owner")
+    if owner_change:
+        _refuse_self_owner(actor, data)
     return model_update(actor=actor, instance=service, data=data)
 
 

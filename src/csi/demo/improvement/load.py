@@ -123,12 +123,18 @@ def _plan(ctx: Context, spec: PlanSpec) -> Plan:
             "maintainer": ctx.users[spec.maintainer] if spec.maintainer else None,
             "period_start_date": ctx.window.period_start,
             "period_end_date": ctx.window.period_end,
-            "budget_limit": Decimal(spec.budget_limit),
             "currency": "EUR",
             "services": [ctx.services[k] for k in spec.services if k in ctx.services],
             "processes": list(Process.objects.filter(key__in=spec.processes)),
         },
     )
+    if spec.budget_limit:  # the steering committee sets the limit the owner decides within
+        plan = plan_services.plan_update(
+            actor=ctx.users["sam.steering"],
+            plan=plan,
+            data={"budget_limit": Decimal(spec.budget_limit)},
+            version=plan.version,
+        )
     for title, description, aligned in spec.objectives:
         plan_services.plan_objective_add(
             actor=creator,
@@ -193,6 +199,9 @@ def _initiative(ctx: Context, spec: InitiativeSpec, initiative: Initiative | Non
     }
     if spec.parent:
         data["parent"] = ctx.initiatives[spec.parent]
+    # The initiative's owner writes its terms (scope, budget, objectives): whoever approves or funds them
+    # must be someone else (separation of duties).
+    terms = {k: data.pop(k) for k in ("scope", "cost_estimate", "budget_requested")}
     if initiative is None:
         initiative = initiative_services.initiative_create(
             actor=creator, plan=plan, data={"title": spec.title, "summary": spec.summary, **data}
@@ -201,6 +210,9 @@ def _initiative(ctx: Context, spec: InitiativeSpec, initiative: Initiative | Non
         initiative = initiative_services.initiative_update(
             actor=creator, initiative=initiative, data=data, version=None
         )
+    initiative = initiative_services.initiative_update(
+        actor=ctx.users[spec.owner], initiative=initiative, data=terms, version=None
+    )
     _objectives(ctx, spec, initiative)
     _plan_of_work(ctx, spec, initiative)
     for step in spec.steps:
@@ -236,7 +248,7 @@ def _initiative(ctx: Context, spec: InitiativeSpec, initiative: Initiative | Non
 def _objectives(ctx: Context, spec: InitiativeSpec, initiative: Initiative) -> None:
     """Add the KPIs as objectives, take the baseline over every measured day, then set each target
     `share` of the way from the baseline to the KPI's goal and write down where we are and the gap."""
-    creator, window = ctx.users[spec.creator], ctx.window
+    creator, window = ctx.users[spec.owner], ctx.window  # the owner writes the objectives
     goals = {o.title: o for o in ctx.plans[spec.plan].objectives.all()}
     for kpi in spec.kpis:
         data: dict[str, Any] = {

@@ -2,8 +2,9 @@
 tickets breached (with their real figures and evidence), initiatives in every state reached through the
 workflow by the right people, and nothing new when the demo is loaded again.
 
-The synthetic test runs everywhere (the demo falls back to a generated event log); the ServiceNow test
-needs the real log beside the project. Every figure is checked against the rollups, never a constant."""
+The synthetic test runs everywhere (the demo falls back to a generated event log); on the real ServiceNow
+log the same checks run in tests/test_cli.py, on the demo `csi demo` loads there (the whole demo is loaded
+once for both). Every figure is checked against the rollups, never a constant."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import pytest
 from django.conf import settings
 
 from csi.analytics import selectors as analytics
-from csi.analytics.models import AttainmentDay
 from csi.core.models import AuditEvent
 from csi.core.permissions import SystemActor
 from csi.demo.services import demo_load
@@ -30,7 +30,6 @@ from csi.improvement.models import (
 )
 from csi.improvement.smart import blocking, smart
 
-SKIP_REASON = "needs ../shared/data/servicenow-incident-event-log (set CSI_SHARED_DATA)"
 SERVICENOW_ZIP = Path(settings.SHARED_DATA_DIR) / "servicenow-incident-event-log" / "incident_event_log.zip"
 ACTOR = SystemActor("test")
 OWNERS = {
@@ -143,17 +142,3 @@ def test_demo_improvement_on_synthetic_data_and_loading_twice_changes_nothing(
     again = demo_load()
     assert "Improvement: the demo plans are there already; left as they are." in again.lines
     assert counts() == before
-
-
-@pytest.mark.django_db
-def test_demo_improvement_on_the_servicenow_log() -> None:
-    if not SERVICENOW_ZIP.exists():
-        pytest.skip(SKIP_REASON)
-    demo_load()
-    check_plans()
-    check_initiatives()
-    entries = check_register()
-    assert all("ServiceNow incident event log" in e.description for e in entries)
-    days = AttainmentDay.objects.filter(tickets__gt=0).values_list("day", flat=True)
-    first, last = days.order_by("day").first(), days.order_by("-day").first()
-    assert f"from {first} to {last}" in entries[0].description

@@ -1,5 +1,5 @@
 """The improvement app's API routers (register, plans, initiatives, suggestions), mounted by
-csi.api.main. Within each, fixed paths (/register/weights, /initiatives/board) come before the paths
+csi.api_root. Within each, fixed paths (/register/weights, /initiatives/board) come before the paths
 with a number, and the `{action}` transition paths come last."""
 
 from ninja import Router

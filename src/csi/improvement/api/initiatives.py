@@ -21,14 +21,17 @@ from csi.improvement.schemas.initiatives import (
     BoardColumnOut,
     DecisionOut,
     InitiativeBoardQuery,
+    InitiativeCloseIn,
     InitiativeDetailOut,
     InitiativeFilter,
+    InitiativeFundIn,
     InitiativeIn,
     InitiativeObjectiveIn,
     InitiativeObjectiveOut,
     InitiativeObjectivePatch,
     InitiativeOut,
     InitiativePatch,
+    InitiativeReasonIn,
     InitiativeRiskIn,
     InitiativeRiskOut,
     InitiativeTaskIn,
@@ -402,29 +405,45 @@ def responsibility_delete(
 # --- transitions: last, so that the fixed sub-paths above are not taken for an action -----------------
 
 
-@router.post(
-    "/initiatives/{number}/{action}",
-    response={200: InitiativeDetailOut, **ERROR_RESPONSES},
-    summary="Take an initiative's transition",
-)
-def initiative_transition(
-    request: HttpRequest,
-    payload: InitiativeTransitionIn,
-    number: str = InitiativePath,
-    action: str = common.action_path(INITIATIVE_TRANSITIONS),
-):
-    """propose, approve, reject (reason), request-budget, fund (amount), decline-budget (reason), start,
-    hold (reason), resume, implement, review, close (outcome) or cancel (reason), as you saw the
-    initiative at `version`. The plan owner approves and funds within the plan's limit, the steering
-    committee above it and for the strategic plan; nobody approves or funds what they proposed or
-    requested. A wrong state or a stale version answers 409, the wrong person 403."""
-    workflow.initiative_transition(
-        actor=request.user,
-        initiative=_get(request, number),
-        action=action,
-        reason=payload.reason,
-        amount=payload.amount,
-        outcome=payload.outcome or "",
-        version=payload.version,
+def _transition_route(action: str, transition: Any) -> None:
+    """POST /initiatives/{number}/<action> with the body that action takes and nothing else."""
+    if action == "fund":
+        schema: type[InitiativeTransitionIn | InitiativeReasonIn] = InitiativeFundIn
+    elif action == "close":
+        schema = InitiativeCloseIn
+    elif transition.needs_reason:
+        schema = InitiativeReasonIn
+    else:
+        schema = InitiativeTransitionIn
+
+    def take(request: HttpRequest, payload: schema, number: str = InitiativePath):  # type: ignore[valid-type]
+        body: dict[str, Any] = payload.dict()  # type: ignore[attr-defined]
+        workflow.initiative_transition(
+            actor=request.user,
+            initiative=_get(request, number),
+            action=action,
+            reason=body["reason"],
+            amount=body.get("amount"),
+            outcome=body.get("outcome") or "",
+            version=body["version"],
+        )
+        return _get(request, number)
+
+    take.__name__ = "initiative_" + action.replace("-", "_")
+    take.__doc__ = (
+        f"{transition.label}, as you saw the initiative at `version`. The plan owner approves and funds "
+        "within the plan's limit, the steering committee above it, for the strategic plan and when the plan "
+        "owner proposed the initiative, changed its terms or requested its budget; nobody approves or funds "
+        "what they proposed, last changed or requested. A wrong state or a stale version answers 409, the "
+        "wrong person 403, a field this action does not take 422."
     )
-    return _get(request, number)
+    router.post(
+        f"/initiatives/{{number}}/{action}",
+        response={200: InitiativeDetailOut, **ERROR_RESPONSES},
+        summary=f"{transition.label} (initiative transition)",
+        operation_id="initiative_" + action.replace("-", "_"),
+    )(take)
+
+
+for _action, _transition in INITIATIVE_TRANSITIONS.items():
+    _transition_route(_action, _transition)

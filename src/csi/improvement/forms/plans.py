@@ -48,8 +48,13 @@ class PlanForm(forms.ModelForm):
         kinds: list[tuple[str, str]],
         services: QuerySet[Any],
         processes: QuerySet[Any],
+        steering: bool = False,
+        owner_id: int | None = None,
         **kwargs: Any,
     ) -> None:
+        """`steering`: the user sets owners and limits (a steering committee member); `owner_id`: the
+        user's id, to let a plan's owner lower its limit. Fields the user may not change are shown
+        disabled, so the form never sends them."""
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
         self.fields["services"].queryset = services  # type: ignore[attr-defined]
@@ -63,6 +68,21 @@ class PlanForm(forms.ModelForm):
             self.fields["key"].disabled = True
             self.fields["kind"].disabled = True
             self.fields["version"].initial = self.instance.version
+        if not steering:
+            self._governed_by_steering(owner_id)
+
+    def _governed_by_steering(self, user_id: int | None) -> None:
+        limit = self.fields["budget_limit"]
+        if self.instance.pk and self.instance.owner_id == user_id:
+            limit.help_text = "You may lower it; the steering committee sets or raises it."
+        else:
+            limit.disabled = True
+            limit.help_text = "Set by the steering committee (what the owner approves alone)."
+        if self.instance.pk:
+            self.fields["owner"].disabled = True
+            self.fields["owner"].help_text = "Changed by the steering committee."
+            if self.instance.budget_limit > 0:
+                self.fields["currency"].disabled = True
 
     def plan_data(self) -> dict[str, Any]:
         """The fields for the service: all of them when creating, the changed ones when editing."""

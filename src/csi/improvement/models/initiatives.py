@@ -89,6 +89,11 @@ class Initiative(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     approved_terms = models.JSONField(null=True, blank=True, editable=False)
+    # Who last changed the terms an approval covers (objectives, scope, budget): never their approver.
+    terms_changed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    terms_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     budget_requested_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )

@@ -89,10 +89,30 @@ class InitiativePatch(InitiativeFields):
 
 
 class InitiativeTransitionIn(InSchema):
+    """The body of a transition that takes no input but the version (a note is kept on the timeline).
+    Each action's body has only that action's fields: anything else answers 422."""
+
     version: StrictInt = Field(ge=1, description="The version you saw; a stale one answers 409")
-    reason: str = Field("", max_length=2_000, description="Required to reject, decline budget, hold, cancel")
-    amount: Decimal | None = money_field(None, "fund: the approved amount")
-    outcome: Outcome | None = Field(None, description="close: the outcome")
+    reason: str = Field("", max_length=2_000, description="A note for the timeline")
+
+
+class InitiativeReasonIn(InSchema):
+    """reject, decline-budget, hold and cancel: say why."""
+
+    version: StrictInt = Field(ge=1, description="The version you saw; a stale one answers 409")
+    reason: str = Field(min_length=1, max_length=2_000, description="Why (shown on the timeline)")
+
+
+class InitiativeFundIn(InitiativeTransitionIn):
+    """fund: the amount approved, at most the budget requested."""
+
+    amount: Decimal = money_field(..., "The approved amount")
+
+
+class InitiativeCloseIn(InitiativeTransitionIn):
+    """close: the outcome of the initiative."""
+
+    outcome: Outcome = Field(description="The outcome")
 
 
 class SmartCheckOut(Schema):

@@ -1,12 +1,13 @@
 """Initiatives: creation, the CSI model sections, objectives, baseline, tasks, risks, responsibilities
 and status updates. State changes are in `workflow.py`; a change of objectives, scope or budget after
-approval sends the initiative back for approval (`_reapprove_if_changed`)."""
+approval sends the initiative back for approval (`_reapprove_if_changed`). Creating a draft, the timeline
+and the approved terms are in `drafts.py`, which the register and the workflow share: this module sits
+above both (it accepts register entries as origins and sends changed initiatives back for approval)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from django.utils import timezone
 from csi.core.errors import ConflictError
 from csi.core.permissions import require
 from csi.core.services import Actor, audit_record, model_create, model_delete, model_update, snapshot
-from csi.improvement.choices import APPROVED_STATES, FINAL_STATES, InitiativeState, KpiKind, Measure, PlanKind
+from csi.improvement.choices import APPROVED_STATES, FINAL_STATES, InitiativeState, KpiKind, Measure
 from csi.improvement.models import (
     BaselineValue,
     Initiative,
@@ -28,32 +29,22 @@ from csi.improvement.models import (
     Task,
     TimelineEntry,
 )
-from csi.improvement.services.common import bump_version, next_number, versioned_update
+from csi.improvement.services.common import bump_version, versioned_update
+from csi.improvement.services.drafts import (
+    EDITABLE,
+    _check_parent,
+    _user,
+    approved_terms,
+    initiative_draft_create,
+    timeline_add,
+)
+from csi.improvement.services.register import opportunity_transition
+from csi.improvement.services.workflow import send_back_for_approval
 
-EDITABLE = {
-    "title", "summary", "scope", "owner", "parent", "current_practices", "maturity_notes", "gap_analysis",
-    "approach", "execution_mode", "project_reference", "project_manager", "expected_benefits", "cost_estimate",
-    "budget_requested", "budget_spent", "evaluation", "momentum",
-}  # fmt: skip
 OBJECTIVE_FIELDS = {
     "title", "description", "kpi_kind", "standard", "measure", "service", "source_key", "baseline_value",
     "target_value", "unit", "due_date", "plan_objective", "achievability",
 }  # fmt: skip
-
-
-def _user(actor: Actor) -> Any:
-    return actor if getattr(actor, "pk", None) else None
-
-
-def timeline_add(*, actor: Actor, initiative: Initiative, action: str, **fields: Any) -> TimelineEntry:
-    """Append an entry to the initiative's timeline (transitions and status updates)."""
-    return TimelineEntry.objects.create(
-        initiative=initiative,
-        action=action,
-        actor=_user(actor),
-        actor_label=str(getattr(actor, "get_username", lambda: "")())[:150],
-        **fields,
-    )
 
 
 def _check_open(initiative: Initiative) -> None:
@@ -61,26 +52,6 @@ def _check_open(initiative: Initiative) -> None:
         raise ConflictError(
             f"{initiative.number} is {initiative.get_state_display().lower()}; it can no longer change."
         )
-
-
-def _check_parent(initiative: Initiative | None, parent: Initiative | None, plan: Plan) -> None:
-    if parent is None:
-        return
-    if parent.plan.kind != PlanKind.STRATEGIC:
-        raise ValidationError({"parent": "A parent initiative must be a strategic initiative."})
-    if plan.kind == PlanKind.STRATEGIC:
-        raise ValidationError(
-            {
-                "parent": "A strategic initiative delegates to initiatives in other plans, not to one in the strategic plan."
-            }
-        )
-    seen: set[int] = set()
-    node: Initiative | None = parent
-    while node is not None:
-        if (initiative is not None and node.pk == initiative.pk) or node.pk in seen:
-            raise ValidationError({"parent": "That parent would make a loop."})
-        seen.add(node.pk)
-        node = node.parent
 
 
 @transaction.atomic
@@ -96,27 +67,8 @@ def initiative_create(
     (register entries) accepted into it through the register's transition (so the actor must be able to
     assess them, they must be new or under assessment, and the plan must cover them). Audited; the first
     timeline entry is its creation."""
-    require(actor, "improvement.add_initiative", plan)
-    unknown = set(data) - EDITABLE
-    if unknown:
-        raise ValueError(f"unknown initiative field(s): {', '.join(sorted(unknown))}")
-    data = dict(data)
-    parent = parent if parent is not None else data.pop("parent", None)
-    _check_parent(None, parent, plan)
-    initiative = model_create(
-        actor=actor,
-        model=Initiative,
-        data={
-            **data,
-            "plan": plan,
-            "parent": parent,
-            "number": next_number(Initiative, "INI"),
-            "created_by": _user(actor),
-        },
-    )
+    initiative = initiative_draft_create(actor=actor, plan=plan, data=data, parent=parent)
     if origins:
-        from csi.improvement.services.register import opportunity_transition
-
         for origin in origins:  # each one is accepted into it: the register's decision, checked as such
             accepted = opportunity_transition(
                 actor=actor, opportunity=origin, action="accept", initiative=initiative
@@ -126,34 +78,28 @@ def initiative_create(
     return initiative
 
 
-def approved_terms(initiative: Initiative) -> dict[str, Any]:
-    """What an approval covers: the scope, the budget asked, and each objective's KPI, target and date."""
-    objectives = sorted(
-        (
-            o.title,
-            o.kpi_kind,
-            o.standard_id,
-            o.measure,
-            o.service_id,
-            o.target_value,
-            o.due_date.isoformat() if o.due_date else None,
+def _terms(initiative: Initiative) -> dict[str, Any]:
+    """The initiative's terms as stored now (a fresh read: the caller's copy may hold stale objectives)."""
+    return approved_terms(Initiative.objects.get(pk=initiative.pk))
+
+
+def _after_terms_edit(actor: Actor, initiative: Initiative, before: dict[str, Any]) -> None:
+    """When the edit changed the terms (objectives, scope, budget), stamp who changed them (that person
+    may not approve or fund them); after approval, send the initiative back for approval."""
+    if _terms(initiative) != before:
+        Initiative.objects.filter(pk=initiative.pk).update(
+            terms_changed_by=_user(actor), terms_changed_at=timezone.now()
         )
-        for o in initiative.objectives.all()
-    )
-    return {
-        "scope": initiative.scope,
-        "budget_requested": str(Decimal(initiative.budget_requested or 0).quantize(Decimal("0.01"))),
-        "objectives": [list(o) for o in objectives],
-    }
+        initiative.refresh_from_db(fields=["terms_changed_by", "terms_changed_at"])
+    _reapprove_if_changed(actor, initiative)
 
 
 def _reapprove_if_changed(actor: Actor, initiative: Initiative) -> None:
+    initiative.refresh_from_db(fields=["state", "approved_terms"])
     if initiative.state not in APPROVED_STATES or initiative.approved_terms is None:
         return
-    if approved_terms(initiative) == initiative.approved_terms:
+    if _terms(initiative) == initiative.approved_terms:
         return
-    from csi.improvement.services.workflow import send_back_for_approval
-
     send_back_for_approval(actor=actor, initiative=initiative)
 
 
@@ -170,10 +116,11 @@ def initiative_update(
     _check_open(initiative)
     if "parent" in data:
         _check_parent(initiative, data["parent"], initiative.plan)
+    before = _terms(initiative)
     initiative = versioned_update(
         actor=actor, instance=initiative, data=data, version=version, scope=initiative
     )
-    _reapprove_if_changed(actor, initiative)
+    _after_terms_edit(actor, initiative, before)
     initiative.refresh_from_db()
     return initiative
 
@@ -203,13 +150,14 @@ def objective_add(
     require(actor, "improvement.change_initiative", initiative)
     _check_open(initiative)
     initiative = _locked(initiative, version)
+    before = _terms(initiative)
     objective = InitiativeObjective(initiative=initiative, **_objective_data(data))
     _validate_objective(objective)
     objective = model_create(
         actor=actor, model=InitiativeObjective, data={**data, "initiative": initiative}, scope=initiative
     )
     bump_version(initiative)
-    _reapprove_if_changed(actor, initiative)
+    _after_terms_edit(actor, initiative, before)
     return objective
 
 
@@ -221,10 +169,11 @@ def objective_update(
     require(actor, "improvement.change_initiative", initiative)
     _check_open(initiative)
     initiative = _locked(initiative, version)
+    before = _terms(initiative)
     objective = model_update(actor=actor, instance=objective, data=_objective_data(data), scope=initiative)
     _validate_objective(objective)
     bump_version(initiative)
-    _reapprove_if_changed(actor, initiative)
+    _after_terms_edit(actor, initiative, before)
     return objective
 
 
@@ -234,9 +183,10 @@ def objective_delete(*, actor: Actor, objective: InitiativeObjective, version: i
     require(actor, "improvement.change_initiative", initiative)
     _check_open(initiative)
     initiative = _locked(initiative, version)
+    before = _terms(initiative)
     model_delete(actor=actor, instance=objective, scope=initiative)
     bump_version(initiative)
-    _reapprove_if_changed(actor, initiative)
+    _after_terms_edit(actor, initiative, before)
 
 
 def _locked(initiative: Initiative, version: int | None) -> Initiative:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 
-from csi.core.permissions import require
-from csi.core.services import Actor, model_create, model_delete, model_update
+from csi.core.permissions import has_role, refuse_self_grant, require
+from csi.core.services import Actor, model_create, model_delete, model_update, notify
 from csi.improvement.models import Plan, PlanObjective
-from csi.improvement.permissions import can_create_plan
+from csi.improvement.permissions import STEERING, can_create_plan, plan_governance_refusal
 from csi.improvement.services.common import bump_version, versioned_update
 
 PLAN_FIELDS = {
@@ -35,6 +37,7 @@ def plan_create(*, actor: Actor, data: dict[str, Any]) -> Plan:
     if not can_create_plan(actor, kind):
         raise PermissionDenied(f"You may not create a {kind} plan." if kind else "You may not create plans.")
     fields, links = _plain(data)
+    _check_governance(actor, None, fields)
     plan = model_create(actor=actor, model=Plan, data=fields)
     for name, values in links.items():
         getattr(plan, name).set(values)
@@ -44,11 +47,18 @@ def plan_create(*, actor: Actor, data: dict[str, Any]) -> Plan:
 @transaction.atomic
 def plan_update(*, actor: Actor, plan: Plan, data: dict[str, Any], version: int | None) -> Plan:
     """Change a plan the editor saw at `version` (ConflictError if someone saved it since). The kind
-    and key never change."""
-    require(actor, "improvement.change_plan", plan)
+    and key never change. Its owner, maintainer and editors change its contents; its owner and budget
+    limit are the steering committee's (see `plan_governance_refusal`), who may change those on any plan
+    without being its editor. A change of owner, limit or currency is audited and notified to the
+    steering committee and to the old and new owner."""
     if {"kind", "key"} & set(data):
         raise ValueError("A plan's kind and key do not change; create another plan instead.")
     fields, links = _plain(data)
+    touched = {k for k, v in fields.items() if _comparable(getattr(plan, k)) != _comparable(v)}
+    if links or touched - GOVERNED or not has_role(actor, STEERING):
+        require(actor, "improvement.change_plan", plan)
+    _check_governance(actor, plan, {k: fields[k] for k in touched})
+    old_owner, old_limit, old_currency = plan.owner, plan.budget_limit, plan.currency
     plan = versioned_update(actor=actor, instance=plan, data=fields, version=version, scope=plan)
     changed = False
     for name, values in links.items():
@@ -58,7 +68,43 @@ def plan_update(*, actor: Actor, plan: Plan, data: dict[str, Any], version: int 
             changed = True
     if changed:
         bump_version(plan)
+    if (plan.owner_id, plan.budget_limit, plan.currency) != (
+        getattr(old_owner, "pk", None),
+        old_limit,
+        old_currency,
+    ):
+        _notify_governance(actor, plan, old_owner, f"{old_limit} {old_currency}")
     return plan
+
+
+GOVERNED = frozenset({"owner", "budget_limit", "currency"})
+
+
+def _comparable(value: Any) -> Any:
+    return getattr(value, "pk", value)
+
+
+def _check_governance(actor: Actor, plan: Plan | None, fields: dict[str, Any]) -> None:
+    """PermissionDenied when the change of owner, maintainer or limit is not the actor's to make."""
+    refusal = plan_governance_refusal(actor, plan, fields)
+    if refusal:
+        raise PermissionDenied(refusal)
+    for name in ("owner", "maintainer"):
+        if fields.get(name) is not None:
+            refuse_self_grant(actor, fields[name], f"the {name} of a plan")
+
+
+def _notify_governance(actor: Actor, plan: Plan, old_owner: Any, old_limit: str) -> None:
+    steering = get_user_model().objects.filter(groups__name=STEERING, is_active=True)
+    notify(
+        recipients=[*steering, old_owner, plan.owner],
+        title=f"{plan.name}: owner {plan.owner or 'nobody'}, budget limit {plan.budget_limit} {plan.currency}",
+        body=f"Before: owner {old_owner or 'nobody'}, budget limit {old_limit}. Changed by {actor}.",
+        url=reverse("improvement:plan", args=[plan.key]),
+        verb="plan-governance",
+        scope=plan,
+        exclude=actor,
+    )
 
 
 @transaction.atomic

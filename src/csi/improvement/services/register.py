@@ -16,9 +16,16 @@ from django.utils import timezone
 from csi.core.errors import ConflictError
 from csi.core.permissions import require
 from csi.core.services import Actor, audit_record, model_create, model_update, snapshot
-from csi.improvement.choices import OPEN_STATES, OPPORTUNITY_TRANSITIONS, OpportunityState, PlanKind
+from csi.improvement.choices import (
+    OPEN_STATES,
+    OPPORTUNITY_TRANSITIONS,
+    InitiativeState,
+    OpportunityState,
+    PlanKind,
+)
 from csi.improvement.models import Initiative, Opportunity, Plan, PriorityWeights
 from csi.improvement.services.common import bump_version, next_number, stale_check, versioned_update
+from csi.improvement.services.drafts import initiative_draft_create, timeline_add
 
 # Decided entries are history: their fields and evidence stay as they were when the decision was taken.
 FINAL_STATES = frozenset({OpportunityState.ACCEPTED, OpportunityState.REJECTED, OpportunityState.DUPLICATE})
@@ -229,14 +236,14 @@ def _check_coverage(opportunity: Opportunity, plan: Plan) -> None:
 
 
 def _create_initiative(actor: Actor, opportunity: Opportunity, plan: Plan, title: str) -> Initiative:
-    from csi.improvement.services.initiatives import initiative_create
-
     limit = Initiative._meta.get_field("summary").max_length or 5_000
-    return initiative_create(
+    initiative = initiative_draft_create(
         actor=actor,
         plan=plan,
         data={"title": (title.strip() or opportunity.title), "summary": opportunity.description[:limit]},
     )  # the caller links the entry as it records its acceptance
+    timeline_add(actor=actor, initiative=initiative, action="create", to_state=InitiativeState.DRAFT)
+    return initiative
 
 
 @transaction.atomic

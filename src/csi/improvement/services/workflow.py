@@ -20,7 +20,7 @@ from csi.improvement.choices import INITIATIVE_TRANSITIONS, InitiativeState, Out
 from csi.improvement.models import Initiative
 from csi.improvement.permissions import STEERING, needs_steering, transition_refusal
 from csi.improvement.services.common import stale_check
-from csi.improvement.services.initiatives import approved_terms, timeline_add
+from csi.improvement.services.drafts import approved_terms, timeline_add
 from csi.improvement.smart import blocking
 
 S = InitiativeState
@@ -40,10 +40,10 @@ def _money(amount: Any) -> Decimal:
     return value
 
 
-def deciders(initiative: Initiative, amount: Decimal | None = None, action: str = "approve") -> list[Any]:
+def deciders(initiative: Initiative, action: str = "approve") -> list[Any]:
     """Who decides on the initiative's approval (or, with action "fund", funding) now: steering
     committee members, or the plan's owner."""
-    if needs_steering(initiative, amount, action):
+    if needs_steering(initiative, action):
         return list(get_user_model().objects.filter(groups__name=STEERING, is_active=True))
     return [initiative.plan.owner] if initiative.plan.owner_id else []
 
@@ -59,8 +59,9 @@ def initiative_transition(
     outcome: str = "",
     version: int | None = None,
 ) -> Initiative:
-    """Take `action` (a key of INITIATIVE_TRANSITIONS) on the initiative. Raises ValueError for an
-    unknown action, ConflictError (409) for a wrong state or a stale version, PermissionDenied for the
+    """Take `action` (a key of INITIATIVE_TRANSITIONS) on the initiative. Who may is judged on the stored
+    initiative alone; `amount` is taken by fund only and `outcome` by close only (a ValidationError
+    for any other action). Raises ValueError for an unknown action, ConflictError (409) for a wrong state or a stale version, PermissionDenied for the
     wrong person (the message says who may), ValidationError for missing input; nothing changes then."""
     transition = INITIATIVE_TRANSITIONS.get(action)
     if transition is None:
@@ -73,8 +74,14 @@ def initiative_transition(
             f"Cannot {action.replace('-', ' ')} {initiative.number}: it is {initiative.get_state_display().lower()}, "
             f"and {action.replace('-', ' ')} needs it {allowed}."
         )
+    if action != "fund" and amount not in (None, ""):
+        raise ValidationError({"amount": f"Only fund takes an amount; {action.replace('-', ' ')} does not."})
+    if action != "close" and outcome:
+        raise ValidationError(
+            {"outcome": f"Only close takes an outcome; {action.replace('-', ' ')} does not."}
+        )
     money = _money(amount) if amount not in (None, "") else None
-    refusal = transition_refusal(actor, initiative, action, money)
+    refusal = transition_refusal(actor, initiative, action)
     if refusal:
         raise PermissionDenied(refusal)
     reason = (reason or "").strip()
@@ -183,7 +190,7 @@ def _notify(actor: Actor, initiative: Initiative, action: str, reason: str) -> N
     if action in {"propose", "re-approval"}:
         people, what = deciders(initiative), "waits for your approval"
     elif action == "request-budget":
-        people, what = deciders(initiative, initiative.budget_requested, "fund"), "asks you for funding"
+        people, what = deciders(initiative, "fund"), "asks you for funding"
     else:
         people = [initiative.owner, initiative.plan.owner, initiative.proposed_by, initiative.created_by]
         what = f"was {S(initiative.state).label.lower()}" if action != "status" else "has a status update"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from csi.analytics import services as analytics_services
 from csi.catalog.tests.factories import ProcessFactory, ServiceFactory
@@ -22,6 +23,32 @@ from csi.measures.models import MappingProfile
 from csi.standards import services as standards_services
 
 SYSTEM = SystemActor("test")
+ROLES = ("owner", "contributor", "other_owner", "process_owner", "viewer", "steering", "strategist", "admin")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Tests here make several users; hashing their passwords properly would dominate the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def client_of(api: Callable[..., Client]) -> Callable[[Any], Client]:
+    """client_of(user): one API client per user for the whole test (one token each)."""
+    clients: dict[Any, Client] = {}
+
+    def make(user: Any) -> Client:
+        if user not in clients:
+            clients[user] = api(user)
+        return clients[user]
+
+    return make
+
+
+@pytest.fixture
+def people(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """One user of each role in ROLES, by role."""
+    return {role: request.getfixturevalue(role) for role in ROLES}
 
 
 @pytest.fixture

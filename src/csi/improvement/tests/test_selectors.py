@@ -24,18 +24,19 @@ SYSTEM = SystemActor("test")
 
 
 def new(actor: Any, plan: Plan, title: str = "Faster email", budget: str = "5000", **data: Any) -> Initiative:
+    """An initiative created by `actor`; its terms (budget, objective) are written by its owner (the
+    `owner` given, else the actor), who may then not approve them."""
     initiative = initiatives.initiative_create(
         actor=actor,
         plan=plan,
-        data={
-            "title": title,
-            "owner": actor if getattr(actor, "pk", None) else None,
-            "budget_requested": Decimal(budget),
-            **data,
-        },
+        data={"title": title, "owner": actor if getattr(actor, "pk", None) else None, **data},
+    )
+    author = initiative.owner or actor
+    initiatives.initiative_update(
+        actor=author, initiative=initiative, data={"budget_requested": Decimal(budget)}, version=None
     )
     initiatives.objective_add(
-        actor=actor,
+        actor=author,
         initiative=initiative,
         data={
             "title": "Median resolution under 8 hours",

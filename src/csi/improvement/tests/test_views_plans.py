@@ -110,10 +110,12 @@ def test_plan_create_and_its_errors(owner, other_service):
     response = client.post("/plans/new/", plan_data(owner=owner.pk, services=[other_service.pk]))
     assert response.status_code == 302 and response["Location"] == "/plans/printing-sip/"
     plan = Plan.objects.get()
+    # The limit the owner approves within is the steering committee's to set: the field is disabled
+    # for her, so what the form sent is ignored and the plan starts at 0.
     assert (plan.owner, list(plan.services.all()), plan.budget_limit) == (
         owner,
         [other_service],
-        Decimal("5000"),
+        Decimal("0"),
     )
     response = client.post("/plans/new/", plan_data(name="Again"))
     assert response.status_code == 422 and "already exists" in response.content.decode()
@@ -148,10 +150,31 @@ def test_plan_edit_permissions_and_save(owner, other_owner, viewer, plan):
     assert response.status_code == 302
     plan.refresh_from_db()
     assert (plan.name, plan.vision, plan.version) == ("Email improvement plan", "Mail that works", 2)
-    # The owner may hand the plan to someone else: the permission is checked on the plan as stored.
-    response = signed_in(owner).post(url, edit_data(plan, owner=other_owner.pk))
+    # Owner and limit are the steering committee's: the owner's form cannot hand the plan over or raise
+    # its limit (the fields are disabled, what is sent is ignored); she may lower the limit.
+    response = signed_in(owner).post(url, edit_data(plan, owner=other_owner.pk, budget_limit="999999999"))
     plan.refresh_from_db()
-    assert response.status_code == 302 and plan.owner == other_owner
+    assert response.status_code == 403 and plan.owner == owner and plan.budget_limit == Decimal("10000")
+    assert "Only the steering committee may set or raise" in response.content.decode()
+    response = signed_in(owner).post(url, edit_data(plan, budget_limit="9000"))
+    plan.refresh_from_db()
+    assert response.status_code == 302 and plan.budget_limit == Decimal("9000")
+
+
+def test_plan_owner_and_limit_are_set_by_the_steering_committee_on_the_page(
+    owner, other_owner, steering, plan
+):
+    url = f"/plans/{plan.key}/edit/"
+    body = signed_in(steering).get(f"/plans/{plan.key}/").content.decode()
+    assert "Set owner and budget limit" in body
+    response = signed_in(steering).post(url, edit_data(plan, owner=other_owner.pk, budget_limit="25000"))
+    plan.refresh_from_db()
+    assert response.status_code == 302 and (plan.owner, plan.budget_limit) == (other_owner, Decimal("25000"))
+    # Not an editor of the plan: its contents stay the owner's.
+    response = signed_in(steering).post(url, edit_data(plan, vision="Steered"))
+    plan.refresh_from_db()
+    assert response.status_code == 403 and plan.vision != "Steered"
+    assert "may not" in response.content.decode() or "permission" in response.content.decode()
 
 
 def test_plan_stale_save_shows_the_conflict_and_keeps_the_input(owner, plan):

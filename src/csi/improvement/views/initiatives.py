@@ -92,6 +92,18 @@ def _version(value: Any) -> int | None:
         return None
 
 
+def _seen_version(request: AuthenticatedRequest, instance: Any) -> int:
+    """The version the page was showing. The pages always send it; a POST without one is refused like a
+    stale one (ConflictError), so that a forged or replayed form never acts on whatever is stored now."""
+    version = _version(request.POST.get("version"))
+    if version is None:
+        raise ConflictError(
+            f"The form did not say which version of {instance} you saw. Reload the page and try again.",
+            field="version",
+        )
+    return version
+
+
 def _show_errors(form: BaseForm, exc: ValidationError | ConflictError) -> int:
     """A conflict (stale version, final state) is about the whole form (409); validation errors go on
     their fields (422). Returns the status to answer with."""
@@ -207,8 +219,8 @@ def initiative_transition(request: AuthenticatedRequest, number: str, action: st
             action=action,
             reason=given["reason"],
             amount=given["amount"] if action == "fund" else None,
-            outcome=given["outcome"],
-            version=_version(request.POST.get("version")),
+            outcome=given["outcome"] if action == "close" else "",
+            version=_seen_version(request, initiative),
         )
     except PermissionDenied as exc:
         return _page(request, number, status=403, error=str(exc), action_input=given)
@@ -451,7 +463,7 @@ def part_delete(request: AuthenticatedRequest, number: str, kind: str, pk: int) 
     try:
         if kind == "objectives":
             services.objective_delete(
-                actor=request.user, objective=part, version=_version(request.POST.get("version"))
+                actor=request.user, objective=part, version=_seen_version(request, part.initiative)
             )
         elif kind == "tasks":
             services.task_delete(actor=request.user, task=part)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from csi.accounts.http import AuthenticatedRequest
 from csi.catalog import selectors as catalog_selectors
 from csi.core.errors import ConflictError
+from csi.core.permissions import has_role, is_administrator
 from csi.improvement.choices import Health, InitiativeState, PlanKind, SuggestionState
 from csi.improvement.forms.plans import (
     PlanForm,
@@ -29,7 +30,7 @@ from csi.improvement.forms.plans import (
     SuggestionForm,
 )
 from csi.improvement.models import Initiative, Opportunity, Plan, Suggestion
-from csi.improvement.permissions import can_create_plan
+from csi.improvement.permissions import STEERING, can_create_plan
 from csi.improvement.selectors import initiatives as initiative_selectors
 from csi.improvement.selectors import plans as selectors
 from csi.improvement.selectors import register as register_selectors
@@ -90,6 +91,8 @@ def _plan_form(request: AuthenticatedRequest, instance: Plan | None, **kwargs: A
         kinds=kinds,
         services=catalog_selectors.service_list(actor=request.user),
         processes=catalog_selectors.process_list(actor=request.user),
+        steering=has_role(request.user, STEERING),
+        owner_id=request.user.pk,
         **kwargs,
     )
 
@@ -101,7 +104,7 @@ def plan_create(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied(
             "Plans are created by administrators, the service strategy manager and the owner role of each kind."
         )
-    initial = {"owner": request.user.pk, "currency": "EUR"}
+    initial = {"owner": None if is_administrator(request.user) else request.user.pk, "currency": "EUR"}
     if request.GET.get("kind") in PlanKind.values:
         initial["kind"] = request.GET["kind"]
     form = _plan_form(request, None, initial=initial)
@@ -110,6 +113,8 @@ def plan_create(request: AuthenticatedRequest) -> HttpResponse:
             plan = services.plan_create(actor=request.user, data=form.plan_data())
         except (ValidationError, ConflictError) as exc:
             show_error(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, f"The plan “{plan.name}” was created.")
             return redirect("improvement:plan", key=plan.key)
@@ -125,7 +130,7 @@ def plan_create(request: AuthenticatedRequest) -> HttpResponse:
 def plan_edit(request: AuthenticatedRequest, key: str) -> HttpResponse:
     """Change a plan as seen at the version the page was opened with; a stale save keeps the input."""
     plan = _plan(request, key)
-    if not request.user.has_perm("improvement.change_plan", plan):
+    if not (request.user.has_perm("improvement.change_plan", plan) or has_role(request.user, STEERING)):
         raise PermissionDenied(f"Only the owner and maintainer of “{plan.name}” change it.")
     # The form works on its own copy: validating it must not change the plan the permission is checked on.
     form = _plan_form(request, _plan(request, key))
@@ -140,6 +145,9 @@ def plan_edit(request: AuthenticatedRequest, key: str) -> HttpResponse:
         except ConflictError as exc:
             show_error(form, exc, version=_plan(request, key).version)
             status = 409
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+            status = 403
         else:
             messages.success(request, "Your changes were saved.")
             return redirect("improvement:plan", key=plan.key)
@@ -185,6 +193,7 @@ def _plan_detail(
         {
             "plan": plan,
             "can_change": can_change,
+            "can_govern": can_change or has_role(request.user, STEERING),
             "can_add_initiative": request.user.has_perm("improvement.add_initiative", plan),
             "objectives": objectives,
             "objective_form": bound.get("objective")

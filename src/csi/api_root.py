@@ -1,4 +1,7 @@
-"""The NinjaAPI instance mounted at /api/v1/. Each app contributes a router from its api.py."""
+"""The NinjaAPI instance mounted at /api/v1/: project wiring, like urls.py, so it may import every app.
+
+Each app contributes a router from its api.py; the API kit below the apps (`csi.api`: errors, pagination,
+shared schemas, session auth) depends on `core` alone, and token authentication lives in `accounts`."""
 
 from __future__ import annotations
 
@@ -8,9 +11,10 @@ from ninja import NinjaAPI
 
 import csi
 from csi.accounts.api import router as accounts_router
+from csi.accounts.auth import TokenAuth
 from csi.analytics.api import router as analytics_router
 from csi.api import errors
-from csi.api.auth import SessionAuth, TokenAuth
+from csi.api.auth import SessionAuth
 from csi.catalog.api import router as catalog_router
 from csi.core.api import router as core_router
 from csi.improvement.api import router as improvement_router
