@@ -17,7 +17,7 @@ class MeasuresConfig(AppConfig):
 
     def ready(self) -> None:
         from csi.core.home import register_action_provider
-        from csi.measures import permissions  # noqa: F401 - registers the rules
+        from csi.measures import permissions, tasks  # noqa: F401 - registers the rules and the scheduled job
         from csi.measures.home import measures_actions
 
         register_action_provider(measures_actions)

@@ -25,6 +25,7 @@ class BatchStatus(models.TextChoices):
     COMMITTED = "committed", "Committed"
     REJECTED = "rejected", "Rejected (too many bad records)"
     FAILED = "failed", "Failed"
+    INTERRUPTED = "interrupted", "Interrupted (the importing process stopped)"
     DELETED = "deleted", "Deleted"
 
 

@@ -18,20 +18,25 @@ WINDOW = timedelta(days=7)
 
 
 def measures_actions(user: Any) -> Iterator[ActionItem]:
-    """For data managers: the import runs of the last week that were rejected or failed."""
+    """For data managers: the import runs of the last week that were rejected, failed or interrupted."""
     if not user.is_authenticated or not user.has_perm("measures.import_data"):
         return
     since = timezone.now() - WINDOW
     rows = (
         ImportBatch.objects.filter(
-            started_at__gte=since, status__in=[BatchStatus.REJECTED, BatchStatus.FAILED]
+            started_at__gte=since,
+            status__in=[BatchStatus.REJECTED, BatchStatus.FAILED, BatchStatus.INTERRUPTED],
         )
         .order_by()
         .values("status")
         .annotate(count=Count("pk"))
     )
     counts = {row["status"]: row["count"] for row in rows}
-    for status, verb in [(BatchStatus.REJECTED, "rejected"), (BatchStatus.FAILED, "failed")]:
+    for status, verb in [
+        (BatchStatus.REJECTED, "rejected"),
+        (BatchStatus.FAILED, "failed"),
+        (BatchStatus.INTERRUPTED, "interrupted"),
+    ]:
         count = counts.get(status, 0)
         if count:
             yield ActionItem(
@@ -40,5 +45,5 @@ def measures_actions(user: Any) -> Iterator[ActionItem]:
                 "and import again.",
                 url=reverse("measures:run_list") + f"?status={status.value}",
                 link_text="See the runs",
-                urgency="high" if status == BatchStatus.FAILED else "normal",
+                urgency="normal" if status == BatchStatus.REJECTED else "high",
             )

@@ -7,8 +7,11 @@ published and recorded as committed. So:
 - more rejected records than `max_rejects` (default 0): nothing is stored; the run is recorded as
   rejected with its reject report (line, column, value, reason);
 - the same content (SHA-256 of the file) already committed to the source: nothing changes;
-- a process killed at any point leaves at most a hidden folder and a `running` row, which the next
-  import of the source marks failed and removes; readers only ever see committed batches.
+- records identical in every field but their line (ticket events, snapshots, metric samples) are
+  stored once; how many were dropped is the run's `repeated` count;
+- a process killed at any point leaves at most a hidden folder and a `running` row, which the worker's
+  housekeeping (within a minute) or the next import of the source marks interrupted and removes
+  (`csi.measures.housekeeping`); readers only ever see committed batches.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from django.utils import timezone
 from csi.core.permissions import require
 from csi.core.services import Actor, audit_record, snapshot
 from csi.measures import store
-from csi.measures.choices import DATA_FILE, TICKET_KINDS, BatchStatus
+from csi.measures.choices import DATA_FILE, TICKET_KINDS, BatchStatus, SourceKind
+from csi.measures.housekeeping import recover_interrupted
 from csi.measures.mapping import MissingColumns, mapped_select, parse_reject, reason_for
 from csi.measures.models import DataSource, ImportBatch, ImportReject
 from csi.measures.profiles import ProfileDocument
@@ -43,8 +47,8 @@ from csi.measures.readers import (
     quote_ident,
     sql_string,
 )
-from csi.measures.schema import LINE_BASE
 from csi.measures.services import data_changed
+from csi.measures.staging import keep_good_records, repeated_records
 
 TIME_COLUMN = {
     "ticket_events": "event_at",
@@ -54,6 +58,9 @@ TIME_COLUMN = {
 }
 REPORT_LIMIT = 10_000  # reject rows kept per run (all are counted)
 PREVIEW_ROWS = 20
+# Kinds whose identical records in one file are one record sent twice. Survey answers are not: two
+# anonymous answers with the same score on the same day are two answers.
+ONCE_ONLY = {SourceKind.TICKET_EVENTS, SourceKind.TICKET_SNAPSHOTS, SourceKind.METRIC_SAMPLES}
 
 
 @dataclass
@@ -68,6 +75,7 @@ class ImportResult:
     events: int = 0
     tickets: int = 0
     rejected: int = 0
+    repeated: int = 0  # records identical to an earlier one of the file, stored once
     rejects: list[Reject] = field(default_factory=list)
     duplicate_of: int | None = None
     duration_seconds: float = 0.0
@@ -83,39 +91,27 @@ class ImportResult:
 
 
 class _Hasher(threading.Thread):
-    """SHA-256 of the file, computed beside DuckDB's read (hashlib releases the GIL)."""
+    """SHA-256 of the file, computed beside DuckDB's read (hashlib releases the GIL). `cancel` stops it
+    at the next chunk: a refused file is not read to its end for a digest nobody needs."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(daemon=True)
         self.path = path
         self.digest = ""
+        self.cancelled = threading.Event()
 
     def run(self) -> None:
         digest = hashlib.sha256()
         with self.path.open("rb") as handle:
             while chunk := handle.read(1 << 22):
+                if self.cancelled.is_set():
+                    return
                 digest.update(chunk)
         self.digest = digest.hexdigest()
 
-
-def recover_interrupted(source: DataSource) -> int:
-    """Mark runs of `source` whose process has died as failed and remove what they left on disk."""
-    count = 0
-    for batch in ImportBatch.objects.filter(source=source, status=BatchStatus.RUNNING):
-        if not store.process_alive(batch.host, batch.pid):
-            ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.RUNNING).update(
-                status=BatchStatus.FAILED,
-                message="Interrupted: the importing process stopped.",
-                finished_at=timezone.now(),
-            )
-            count += 1
-    live = set(
-        ImportBatch.objects.filter(
-            source=source, status__in=[BatchStatus.COMMITTED, BatchStatus.RUNNING]
-        ).values_list("pk", flat=True)
-    )
-    store.sweep_orphans(source.pk, live)
-    return count
+    def cancel(self) -> None:
+        self.cancelled.set()
+        self.join()
 
 
 def import_file(
@@ -151,7 +147,9 @@ def import_file(
     )
     try:
         _read_into(workdir, source, profile, path, result, progress)
-        if hasher:
+        if hasher and result.status == "failed":
+            hasher.cancel()
+        elif hasher:
             hasher.join()
         if result.status == "failed":
             pass
@@ -166,8 +164,13 @@ def import_file(
             result.message = "Dry run: nothing was stored."
         else:
             result.status = "committed"
+        if result.repeated and result.status in {"committed", "dry-run"}:
+            note = f"{result.repeated} record(s) identical to an earlier record of the file were kept once."
+            result.message = f"{result.message} {note}".strip()
     except Exception as exc:
         result.status, result.message = "failed", f"{type(exc).__name__}: {exc}"
+        if hasher:
+            hasher.cancel()
         _finish(batch, result, started, hasher)
         shutil.rmtree(workdir, ignore_errors=True)
         raise
@@ -179,13 +182,19 @@ def import_file(
     return result
 
 
+def storable(text: str) -> str:
+    """Text from a file as the app database can hold it: a NUL (which PostgreSQL refuses) is written
+    as the four characters \\x00, a lone surrogate (a file name's undecodable byte) as "?"."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "replace").decode("utf-8")
+
+
 def _start_batch(actor: Actor, source: DataSource, path: Path, name: str, max_rejects: int) -> ImportBatch:
     host, pid = store.this_process()
     user = cast(Any, actor) if getattr(actor, "pk", None) else None
     return ImportBatch.objects.create(
         source=source,
         profile_key=source.profile.key,
-        file_name=name[:255],
+        file_name=storable(name)[:255],
         file_size=path.stat().st_size if path.exists() else 0,
         file_sha256="",
         max_rejects=max_rejects,
@@ -229,7 +238,8 @@ def _finish(
         batch.status = status
         batch.file_sha256 = hasher.digest if hasher and hasher.digest else ""
         batch.rows_read, batch.events, batch.tickets = result.rows_read, result.events, result.tickets
-        batch.rejected, batch.message = result.rejected, result.message[:5000]
+        batch.rejected, batch.repeated = result.rejected, result.repeated
+        batch.message = storable(result.message)[:5000]
         batch.first_at, batch.last_at = result.first_at, result.last_at
         batch.finished_at = timezone.now()
         batch.duration_seconds = result.duration_seconds
@@ -239,9 +249,9 @@ def _finish(
                 ImportReject(
                     batch=batch,
                     line=r.line,
-                    column=r.column[:300],
-                    value=r.value[:500],
-                    reason=r.reason[:500],
+                    column=storable(r.column)[:300],
+                    value=storable(r.value)[:500],
+                    reason=storable(r.reason)[:500],
                 )
                 for r in result.rejects[:REPORT_LIMIT]
             ],
@@ -289,8 +299,12 @@ def _read_into(
             result.message = f"{result.file_name}: no records (the file has a header and nothing else)"
             result.status = "failed"
             return
-        if result.rejected and result.events:
-            _drop_rejected(con, staged, workdir, source, structural)
+        repeats = repeated_records(con, staged, _columns(source)) if source.kind in ONCE_ONLY else 0
+        if (result.rejected or repeats) and result.events:
+            keep_good_records(
+                con, staged, workdir, _columns(source), structural=structural, drop_repeats=bool(repeats)
+            )
+        result.repeated, result.events = repeats, result.events - repeats
         _preview(con, staged, source, result)
         result.status = "read"
     finally:
@@ -333,7 +347,7 @@ def _count(
                     line=int(line) if line is not None else raw.line_of(int(position) + 1),
                     column=fm.column if fm else field_name,
                     value=value[:500],
-                    reason=reason_for(field_name, spec),
+                    reason=reason_for(field_name, spec, value),
                 )
             )
     rejects.sort(key=lambda r: (r.line or 0, r.column))
@@ -358,34 +372,3 @@ def _columns(source: DataSource) -> list[str]:
 
 def _plain(value: Any) -> Any:
     return value.isoformat(sep=" ") if hasattr(value, "isoformat") else value
-
-
-def _drop_rejected(
-    con: duckdb.DuckDBPyConnection, staged: Path, workdir: Path, source: DataSource, structural: int
-) -> None:
-    """Rewrite the staged file without its rejected rows. Positions no longer give lines then, so each
-    row's line is written out: its position plus the first line, plus one for each record before it that
-    the CSV reader refused (the `a` of the i-th such line is that line less the i-1 before it: the
-    position-based line at or past which a row comes after it)."""
-    position = f"s.file_row_number + s.{LINE_BASE}"
-    line = f"coalesce(s.line, {position})"
-    join = ""
-    if structural:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE shifts AS SELECT line - (k - 1) AS a, max(k) AS k FROM "
-            "(SELECT line, row_number() OVER (ORDER BY line) AS k FROM (SELECT DISTINCT line FROM reject_errors)) "
-            "GROUP BY a"
-        )
-        line = f"coalesce(s.line, {position} + coalesce(shifts.k, 0))"
-        join = f"ASOF LEFT JOIN shifts ON {position} >= shifts.a"
-    columns = [
-        f"{line}::BIGINT AS line" if name == "line" else f"s.{quote_ident(name)}" for name in _columns(source)
-    ]
-    kept = workdir / ("kept-" + staged.name)
-    con.execute(
-        f"COPY (SELECT {', '.join(columns)}, NULL::BIGINT AS {LINE_BASE}, NULL::VARCHAR AS _reject "
-        f"FROM read_parquet({sql_string(str(staged))}, file_row_number = true) AS s {join} "
-        f"WHERE s._reject IS NULL ORDER BY s.file_row_number) "
-        f"TO {sql_string(str(kept))} (FORMAT parquet, COMPRESSION zstd)"
-    )
-    kept.replace(staged)

@@ -8,6 +8,9 @@ so a record's line comes from its position in the written file instead (see `csi
 `_reject` is null for a good record, otherwise one entry per bad field (`field`, the raw value),
 separated by \\x1f, with \\x1e between a field and its value. Conversions use `try_*` functions, so a
 bad value never aborts the read: it makes a reject.
+
+A record is refused for what the API refuses too: an instant outside EARLIEST..LATEST (years 1900 to
+2199), a negative count (NON_NEGATIVE), and text holding a NUL character (PostgreSQL cannot store it).
 """
 
 from __future__ import annotations
@@ -16,8 +19,17 @@ from dataclasses import dataclass
 
 from csi.measures.profiles import REQUIRED, FieldMap, ProfileSpec
 from csi.measures.readers import RawRead, quote_ident, sql_string
-from csi.measures.schema import ANSWER_COLUMNS, EVENT_COLUMNS, LINE_BASE, SAMPLE_COLUMNS
+from csi.measures.schema import (
+    ANSWER_COLUMNS,
+    EARLIEST,
+    EVENT_COLUMNS,
+    LATEST,
+    LINE_BASE,
+    NON_NEGATIVE,
+    SAMPLE_COLUMNS,
+)
 
+NUL = "\x00"
 FIELD_SEP = "\x1f"
 VALUE_SEP = "\x1e"
 CANONICAL = {
@@ -26,6 +38,8 @@ CANONICAL = {
     "metric_samples": SAMPLE_COLUMNS,
     "survey_answers": ANSWER_COLUMNS,
 }
+
+KNOWN_FIELDS = {name for columns in CANONICAL.values() for name in columns}
 
 
 @dataclass(frozen=True)
@@ -45,7 +59,11 @@ def _type_of(name: str, spec: ProfileSpec) -> str:
     return {"int64": "integer", "double": "number", "bool": "boolean"}.get(arrow_type, "string")
 
 
-def _convert(kind: str, raw: str, field_map: FieldMap, spec: ProfileSpec) -> str:
+def _non_negative(value: str) -> str:
+    return f"CASE WHEN {value} >= 0 THEN {value} END"
+
+
+def _convert(kind: str, raw: str, field_map: FieldMap, spec: ProfileSpec, field_name: str) -> str:
     if kind == "timestamp":
         formats = [f for f in spec.timestamps.formats if f != "iso"]
         zoned = [f for f in formats if "%z" in f or "%Z" in f]
@@ -58,11 +76,18 @@ def _convert(kind: str, raw: str, field_map: FieldMap, spec: ProfileSpec) -> str
         if "iso" in spec.timestamps.formats:
             parts.append(f"try_cast({raw} AS TIMESTAMPTZ)")
         inner = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
-        return f"timezone('UTC', {inner})"
+        # Outside the window an instant is refused like an unreadable one (DuckDB reads years BC too).
+        utc = f"timezone('UTC', {inner})"  # written twice: DuckDB computes a common subexpression once
+        return (
+            f"CASE WHEN {utc} >= TIMESTAMP '{EARLIEST:%Y-%m-%d}' AND {utc} < TIMESTAMP '{LATEST:%Y-%m-%d}' "
+            f"THEN {utc} END"
+        )
     if kind == "integer":
-        return f"coalesce(try_cast({raw} AS BIGINT), try_cast(try_cast({raw} AS DECIMAL(38, 0)) AS BIGINT))"
+        value = f"coalesce(try_cast({raw} AS BIGINT), try_cast(try_cast({raw} AS DECIMAL(38, 0)) AS BIGINT))"
+        return _non_negative(value) if field_name in NON_NEGATIVE else value
     if kind == "number":
-        return f"try_cast({raw} AS DOUBLE)"
+        value = f"try_cast({raw} AS DOUBLE)"
+        return _non_negative(value) if field_name in NON_NEGATIVE else value
     if kind == "boolean":
         trues = ", ".join(sql_string(v.lower()) for v in field_map.true_values)
         falses = ", ".join(sql_string(v.lower()) for v in field_map.false_values)
@@ -70,18 +95,24 @@ def _convert(kind: str, raw: str, field_map: FieldMap, spec: ProfileSpec) -> str
     return raw
 
 
-def reason_for(field: str, spec: ProfileSpec) -> str:
-    """Why a value of `field` was refused (for the reject report)."""
+def reason_for(field: str, spec: ProfileSpec, value: str = "") -> str:
+    """Why `value` of `field` was refused (for the reject report)."""
     field_map = spec.field_map(field) or FieldMap(column=field)
     kind = _type_of(field, spec)
+    zero_or_more = " of zero or more" if field in NON_NEGATIVE else ""
     if kind == "timestamp":
-        return "not a date and time in the profile's formats: " + ", ".join(spec.timestamps.formats)
+        return (
+            f"not a date and time between {EARLIEST:%Y-%m-%d} and {LATEST.year - 1}-12-31 in the profile's "
+            "formats: " + ", ".join(spec.timestamps.formats)
+        )
     if kind == "integer":
-        return "not a whole number"
+        return "not a whole number" + zero_or_more
     if kind == "number":
-        return "not a number"
+        return "not a number" + zero_or_more
     if kind == "boolean":
         return f"not one of {', '.join(field_map.true_values)} / {', '.join(field_map.false_values)}"
+    if NUL in value:
+        return "text holding a NUL character (\\x00), which cannot be stored"
     return "required value is missing"
 
 
@@ -122,16 +153,19 @@ def mapped_select(spec: ProfileSpec, raw: RawRead) -> str:
         cleaned = f"CASE WHEN {source} IN ({nulls}) THEN NULL ELSE {source} END" if nulls else source
         outer.append(quote_ident(name))
         if kind == "string":
-            # Text needs no conversion, so it cannot fail; only a missing required value is a reject.
-            inner.append(f"{cleaned} AS {quote_ident(name)}")
-            if name in required:
-                problems.append(
-                    f"CASE WHEN {quote_ident(name)} IS NULL THEN {sql_string(name + VALUE_SEP)} END"
-                )
+            # Text needs no conversion; a missing required value or a NUL character is a reject.
+            column = quote_ident(name)
+            missing_value = (
+                f"WHEN {column} IS NULL THEN {sql_string(name + VALUE_SEP)} " if name in required else ""
+            )
+            inner.append(f"{cleaned} AS {column}")
+            problems.append(
+                f"CASE {missing_value}WHEN contains({column}, chr(0)) THEN {sql_string(name + VALUE_SEP)} || {column} END"
+            )
             continue
         raw_name = quote_ident(f"raw:{name}")
         inner.append(f"{cleaned} AS {raw_name}")
-        inner.append(f"{_convert(kind, cleaned, field_map, spec)}::{target} AS {quote_ident(name)}")
+        inner.append(f"{_convert(kind, cleaned, field_map, spec, name)}::{target} AS {quote_ident(name)}")
         bad = (
             f"{quote_ident(name)} IS NULL"
             if name in required
@@ -155,9 +189,13 @@ def _arrow_sql(kind: str) -> str:
 
 
 def parse_reject(text: str) -> list[tuple[str, str]]:
-    """The (field, raw value) pairs of a `_reject` value."""
-    pairs = []
+    """The (field, raw value) pairs of a `_reject` value. A value may hold the separators itself: an
+    entry that does not start with a canonical field name and VALUE_SEP continues the value before it."""
+    pairs: list[tuple[str, str]] = []
     for entry in text.split(FIELD_SEP):
-        field, _, value = entry.partition(VALUE_SEP)
+        field, separator, value = entry.partition(VALUE_SEP)
+        if pairs and not (separator and field in KNOWN_FIELDS):
+            pairs[-1] = (pairs[-1][0], pairs[-1][1] + FIELD_SEP + entry)
+            continue
         pairs.append((field, value))
     return pairs

@@ -65,7 +65,7 @@ class ImportBatch(models.Model):
     it holds."""
 
     source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="batches")
-    status = models.CharField(max_length=10, choices=BatchStatus.choices, default=BatchStatus.RUNNING)
+    status = models.CharField(max_length=12, choices=BatchStatus.choices, default=BatchStatus.RUNNING)
     profile_key = models.CharField(max_length=63)
     file_name = models.CharField(max_length=255)
     file_size = models.BigIntegerField(default=0)
@@ -74,6 +74,9 @@ class ImportBatch(models.Model):
     events = models.BigIntegerField(default=0, help_text="Records stored (events, samples or answers)")
     tickets = models.BigIntegerField(default=0)
     rejected = models.BigIntegerField(default=0)
+    repeated = models.BigIntegerField(
+        default=0, help_text="Records identical to an earlier record of the same file, stored once"
+    )
     max_rejects = models.BigIntegerField(default=0)
     first_at = models.DateTimeField(null=True, blank=True, help_text="Earliest event in the batch")
     last_at = models.DateTimeField(null=True, blank=True, help_text="Latest event in the batch")

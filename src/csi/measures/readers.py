@@ -5,9 +5,14 @@ NDJSON, or a zip holding one of these, into a view named `raw`: one VARCHAR colu
 (duplicate header names kept apart as "Name (2)"), in the file's order (DuckDB keeps it through a COPY,
 so a record's position in the written file gives its line; XLSX, which skips blank rows, adds the
 row's line as `__line`). CSV records that cannot be read (too few or too many fields,
-an unterminated quote, invalid UTF-8) are not in the view; they come back as `structural` rejects with
-their line. Anything that makes the whole file unreadable raises `ReadError` with a message that says
-what and where.
+an unterminated quote, invalid UTF-8, longer than MAX_LINE_BYTES) are not in the view; they come back
+as `structural` rejects with their line. Anything that makes the whole file unreadable raises
+`ReadError` with a message that says what and where, and nothing else escapes for a file's content.
+
+Bounds on the work a file can cause: a CSV header line longer than MAX_LINE_BYTES or with more than
+MAX_COLUMNS names is refused as soon as it is read (the rest of the file is not); JSON records with more
+than MAX_COLUMNS keys and XLSX headers wider than that are refused; archives (a zip holding the file, an
+XLSX workbook) are bounded in expanded size and ratio while they are read (`csi.measures.archives`).
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import fnmatch
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -25,17 +30,15 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from csi.measures.archives import ReadError, check_archive, extract_member
 from csi.measures.profiles import FileFormat
 
 MAX_COLUMNS = 2000
+MAX_LINE_BYTES = 8_000_000  # a CSV line (a record, or the header) longer than this is refused where it is
 XLSX_MAX_ROWS = 1_048_576
 XLSX_LINE = (
     "__csi_line__"  # the sheet row of each record (blank rows are skipped, so position does not give it)
 )
-
-
-class ReadError(Exception):
-    """The file cannot be read at all; nothing is imported."""
 
 
 @dataclass(frozen=True)
@@ -94,44 +97,19 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, workdi
         raise ReadError(f"{path.name}: no such file")
     if path.stat().st_size == 0:
         raise ReadError(f"{path.name}: the file is empty")
+    name = path.name  # messages name the file as the user gave it, also for what a zip holds
     if fmt.type != "xlsx" and zipfile.is_zipfile(path):
-        path = _extract_member(path, fmt, workdir)
+        path = extract_member(path, fmt, workdir)
         if path.stat().st_size == 0:
-            raise ReadError(f"{path.name}: the file in the zip is empty")
+            raise ReadError(f"{name}: the file in the zip is empty")
     if fmt.type == "csv":
-        return _open_csv(con, path, fmt, workdir)
+        return _open_csv(con, path, fmt, workdir, name)
     if fmt.type == "xlsx":
-        return _open_xlsx(con, path, fmt)
-    return _open_json(con, path, fmt)
+        return _open_xlsx(con, path, fmt, name)
+    return _open_json(con, path, fmt, name)
 
 
-def _extract_member(path: Path, fmt: FileFormat, workdir: Path) -> Path:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = [
-                info
-                for info in archive.infolist()
-                if not info.is_dir() and not info.filename.startswith("__MACOSX/")
-            ]
-            if fmt.member:
-                members = [m for m in members if fnmatch.fnmatch(Path(m.filename).name, fmt.member)]
-            if len(members) != 1:
-                names = ", ".join(m.filename for m in members[:10]) or "none"
-                wanted = f" matching '{fmt.member}'" if fmt.member else ""
-                raise ReadError(
-                    f"{path.name}: a zip must hold exactly one data file{wanted}; found {len(members)} ({names})"
-                )
-            member = members[0]
-            target = workdir / ("member" + Path(member.filename).suffix.lower())
-            with archive.open(member) as source, target.open("wb") as out:
-                while chunk := source.read(1 << 20):
-                    out.write(chunk)
-            return target
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise ReadError(f"{path.name}: the zip cannot be read ({exc})") from exc
-
-
-def _utf8_copy(path: Path, encoding: str, workdir: Path) -> Path:
+def _utf8_copy(path: Path, encoding: str, workdir: Path, name: str) -> Path:
     """A UTF-8 copy of a file in another encoding (streamed); ReadError with the line of the first
     byte sequence that is not valid in that encoding."""
     target = workdir / "utf8.csv"
@@ -144,7 +122,7 @@ def _utf8_copy(path: Path, encoding: str, workdir: Path) -> Path:
             except UnicodeDecodeError as exc:
                 partial = chunk[: exc.start].decode(encoding, errors="replace")
                 raise ReadError(
-                    f"{path.name}, line {line + partial.count(chr(10))}: not valid {encoding} "
+                    f"{name}, line {line + partial.count(chr(10))}: not valid {encoding} "
                     f"({exc.reason}); set format.encoding in the profile"
                 ) from exc
             line += text.count("\n")
@@ -154,45 +132,64 @@ def _utf8_copy(path: Path, encoding: str, workdir: Path) -> Path:
     return target
 
 
-def _header(path: Path, fmt: FileFormat) -> list[str]:
-    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+def _bounded_lines(handle: Any, name: str, first_line: int) -> Iterator[str]:
+    """The lines of a text file, each refused (ReadError) as soon as it is longer than MAX_LINE_BYTES
+    characters: a line is never read further than that."""
+    line_number = first_line
+    while line := handle.readline(MAX_LINE_BYTES + 1):
+        if len(line) > MAX_LINE_BYTES:
+            raise ReadError(
+                f"{name}, line {line_number}: longer than {MAX_LINE_BYTES:,} bytes, the most a line may hold "
+                "(is the file CSV with the profile's delimiter and line endings?)"
+            )
+        yield line
+        line_number += 1
+
+
+def _header(path: Path, fmt: FileFormat, name: str) -> list[str]:
+    """The header row, read from the file's start in its own encoding: at most MAX_LINE_BYTES per line
+    and MAX_COLUMNS names, refused as soon as either is passed."""
+    encoding = "utf-8-sig" if fmt.encoding in {"utf-8", "utf-8-sig"} else fmt.encoding
+    with path.open("r", encoding=encoding, errors="replace", newline="") as handle:
+        lines = _bounded_lines(handle, name, 1)
         for _ in range(fmt.skip_rows):
-            handle.readline()
-        reader = csv.reader(handle, delimiter=fmt.delimiter, quotechar=fmt.quote or None)
+            next(lines, None)
+        reader = csv.reader(lines, delimiter=fmt.delimiter, quotechar=fmt.quote or None)
         try:
-            return next(reader)
+            header = next(reader)
         except StopIteration:
             return []
         except csv.Error as exc:
-            raise ReadError(
-                f"{path.name}, line {fmt.skip_rows + 1}: the header cannot be read ({exc})"
-            ) from exc
+            raise ReadError(f"{name}, line {fmt.skip_rows + 1}: the header cannot be read ({exc})") from exc
+    if len(header) > MAX_COLUMNS:
+        raise ReadError(f"{name}: the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
+    return header
 
 
-def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, workdir: Path) -> RawRead:
-    if fmt.encoding not in {"utf-8", "utf-8-sig"}:
-        path = _utf8_copy(path, fmt.encoding, workdir)
+def _open_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, workdir: Path, name: str
+) -> RawRead:
     if fmt.header:
-        header = _header(path, fmt)
-        if not any(name.strip() for name in header):
-            raise ReadError(f"{path.name}: the first line is empty; expected a header row")
+        header = _header(path, fmt, name)
+        if not any(column.strip() for column in header):
+            raise ReadError(f"{name}: the first line is empty; expected a header row")
         names = unique_names(header)
     else:
         names = unique_names(fmt.columns)
-    if len(names) > MAX_COLUMNS:
-        raise ReadError(f"{path.name}: {len(names)} columns; at most {MAX_COLUMNS} are read")
+    if fmt.encoding not in {"utf-8", "utf-8-sig"}:
+        path = _utf8_copy(path, fmt.encoding, workdir, name)
     header_lines = fmt.skip_rows + (1 if fmt.header else 0)
     columns = ", ".join(f"{sql_string(name)}: 'VARCHAR'" for name in names)
     source = (
         f"read_csv({sql_string(str(path))}, header = {str(fmt.header).lower()}, skip = {fmt.skip_rows}, "
         f"columns = {{{columns}}}, auto_detect = false, delim = {sql_string(fmt.delimiter)}, "
         f"quote = {sql_string(fmt.quote)}, escape = {sql_string(fmt.escape or fmt.quote)}, "
-        "store_rejects = true, max_line_size = 8000000)"
+        f"store_rejects = true, max_line_size = {MAX_LINE_BYTES})"
     )
     try:
         con.execute(f"CREATE OR REPLACE VIEW raw_source AS SELECT * FROM {source}")
     except duckdb.Error as exc:
-        raise ReadError(f"{path.name}: {_first_line(exc)}") from exc
+        raise ReadError(f"{name}: {_first_line(exc)}") from exc
     con.execute("CREATE OR REPLACE VIEW raw AS SELECT * FROM raw_source")
     return RawRead(columns=names, header_lines=header_lines, kind="csv")
 
@@ -232,7 +229,7 @@ def _structural_reason(error_type: str, message: str) -> str:
         "UNQUOTED VALUE": "unterminated or misplaced quote (truncated file?)",
         "INVALID UNICODE": "not valid UTF-8 (set format.encoding in the profile, e.g. latin-1)",
         "INVALID ENCODING": "not valid UTF-8 (set format.encoding in the profile, e.g. latin-1)",
-        "LINE SIZE OVER MAXIMUM": "line longer than 8 MB",
+        "LINE SIZE OVER MAXIMUM": f"line longer than {MAX_LINE_BYTES:,} bytes",
     }
     return f"{reasons.get(error_type, error_type.lower())}: {message}"[:500]
 
@@ -255,62 +252,83 @@ def _cell(value: Any) -> str | None:
     return str(value)
 
 
-def _open_xlsx(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat) -> RawRead:
+def _open_xlsx(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, name: str) -> RawRead:
     from openpyxl import load_workbook
 
+    if zipfile.is_zipfile(path):
+        check_archive(path, name)  # a workbook is a zip: the same bounds as any archive
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise ReadError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
+        raise ReadError(f"{name}: not a readable XLSX workbook ({_first_line(exc)})") from exc
     try:
-        if fmt.sheet:
-            if fmt.sheet not in book.sheetnames:
-                raise ReadError(f"{path.name}: no sheet '{fmt.sheet}' (sheets: {', '.join(book.sheetnames)})")
-            sheet = book[fmt.sheet]
-        else:
-            sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        for _ in range(fmt.skip_rows):
-            next(rows, None)
-        if fmt.header:
-            first = next(rows, None)
-            if first is None:
-                raise ReadError(f"{path.name}: the sheet is empty")
-            names = unique_names([_cell(v) or "" for v in first])
-        else:
-            names = unique_names(fmt.columns)
-        columns: list[list[str | None]] = [[] for _ in names]
-        lines: list[int] = []
-        header_lines = fmt.skip_rows + (1 if fmt.header else 0)
-        for count, row in enumerate(rows, start=1):
-            if count > XLSX_MAX_ROWS:
-                raise ReadError(f"{path.name}: more than {XLSX_MAX_ROWS} rows")
-            if all(v is None for v in row):
-                continue
-            lines.append(header_lines + count)
-            for index, values in enumerate(columns):
-                values.append(_cell(row[index]) if index < len(row) else None)
+        names, columns, lines, header_lines = _xlsx_rows(book, fmt, name)
+    except ReadError:
+        raise
+    except Exception as exc:  # a damaged sheet surfaces only while its rows are read, as any type
+        raise ReadError(f"{name}: not a readable XLSX workbook ({_first_line(exc)})") from exc
     finally:
         book.close()
-    arrays = {name: pa.array(values, pa.string()) for name, values in zip(names, columns, strict=True)}
+    arrays = {column: pa.array(values, pa.string()) for column, values in zip(names, columns, strict=True)}
     table = pa.table({**arrays, XLSX_LINE: pa.array(lines, pa.int64())})
     con.register("raw_source", table)
     con.execute("CREATE OR REPLACE VIEW raw AS SELECT * FROM raw_source")
     return RawRead(columns=names, header_lines=header_lines, kind="xlsx", line_column=XLSX_LINE)
 
 
-def _open_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat) -> RawRead:
+def _xlsx_rows(
+    book: Any, fmt: FileFormat, name: str
+) -> tuple[list[str], list[list[str | None]], list[int], int]:
+    if fmt.sheet:
+        if fmt.sheet not in book.sheetnames:
+            raise ReadError(f"{name}: no sheet '{fmt.sheet}' (sheets: {', '.join(book.sheetnames)})")
+        sheet = book[fmt.sheet]
+    else:
+        sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    for _ in range(fmt.skip_rows):
+        next(rows, None)
+    if fmt.header:
+        first = next(rows, None)
+        if first is None:
+            raise ReadError(f"{name}: the sheet is empty")
+        if len(first) > MAX_COLUMNS:
+            raise ReadError(
+                f"{name}: the header has {len(first):,} columns; at most {MAX_COLUMNS:,} are read"
+            )
+        names = unique_names([_cell(v) or "" for v in first])
+    else:
+        names = unique_names(fmt.columns)
+    columns: list[list[str | None]] = [[] for _ in names]
+    lines: list[int] = []
+    header_lines = fmt.skip_rows + (1 if fmt.header else 0)
+    for count, row in enumerate(rows, start=1):
+        if count > XLSX_MAX_ROWS:
+            raise ReadError(f"{name}: more than {XLSX_MAX_ROWS} rows")
+        if all(v is None for v in row):
+            continue
+        lines.append(header_lines + count)
+        for index, values in enumerate(columns):
+            values.append(_cell(row[index]) if index < len(row) else None)
+    return names, columns, lines, header_lines
+
+
+def _open_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, name: str) -> RawRead:
     json_format = "array" if fmt.type == "json" else "newline_delimited"
     try:
         with path.open("rb") as handle:
             head = handle.read(4096).lstrip(codecs.BOM_UTF8).lstrip()
         if fmt.type == "json" and not head.startswith(b"["):
-            raise ReadError(f"{path.name}: expected a JSON array of objects ([{{...}}, ...])")
+            raise ReadError(f"{name}: expected a JSON array of objects ([{{...}}, ...])")
         described = con.execute(
-            "DESCRIBE SELECT * FROM read_json(?, format = ?, records = true, maximum_depth = 1, sample_size = -1)",
+            # No map inference: records with many keys keep them as columns, to be counted.
+            "DESCRIBE SELECT * FROM read_json(?, format = ?, records = true, maximum_depth = 1, "
+            "sample_size = -1, map_inference_threshold = -1)",
             [str(path), json_format],
         ).fetchall()
         names = [str(row[0]) for row in described]
+        if len(names) > MAX_COLUMNS:
+            raise ReadError(f"{name}: the records have {len(names):,} keys; at most {MAX_COLUMNS:,} are read")
         columns = ", ".join(f"{sql_string(name)}: 'VARCHAR'" for name in names)
         con.execute(
             f"CREATE OR REPLACE VIEW raw_source AS SELECT * FROM read_json({sql_string(str(path))}, "
@@ -321,7 +339,7 @@ def _open_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat) -> R
         raise
     except duckdb.Error as exc:
         raise ReadError(
-            f"{path.name}: not valid {'JSON' if fmt.type == 'json' else 'NDJSON'} ({_first_line(exc)})"
+            f"{name}: not valid {'JSON' if fmt.type == 'json' else 'NDJSON'} ({_first_line(exc)})"
         ) from exc
     con.execute("CREATE OR REPLACE VIEW raw AS SELECT * FROM raw_source")
     return RawRead(columns=names, header_lines=0, kind="json")

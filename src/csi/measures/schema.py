@@ -14,7 +14,14 @@ read, see docs/decisions/0003). `csi.measures.store` always reads `line` complet
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pyarrow as pa
+
+# Every stored instant lies in [EARLIEST, LATEST): years 1900 to 2199. Service data older than 1900 or
+# beyond 2199 is a typo or a placeholder, and years outside Python's 1..9999 could not be read back.
+EARLIEST = datetime(1900, 1, 1)
+LATEST = datetime(2200, 1, 1)
 
 # name -> Arrow type. Order is the column order of the Parquet files.
 EVENT_COLUMNS: dict[str, pa.DataType] = {
@@ -63,6 +70,8 @@ ATTRIBUTES = (
 TIMESTAMP_FIELDS = ("event_at", "opened_at", "resolved_at", "closed_at")
 INTEGER_FIELDS = ("version", "reassignment_count", "reopen_count")
 BOOLEAN_FIELDS = ("sla_flag",)
+# Counters and counts: a negative value is refused, as the API refuses it.
+NON_NEGATIVE = frozenset({"version", "reassignment_count", "reopen_count", "good", "total"})
 
 # Metric samples (`samples.parquet`): a measured value of a named metric at an instant, optionally for
 # a configuration item; availability samples are 1 (up) / 0 (down) or a good/total pair.

@@ -117,6 +117,7 @@ class ImportRunOut(Schema):
     events: int = Field(description="Records stored (events, samples or answers)")
     tickets: int
     rejected: int
+    repeated: int = Field(description="Records identical to an earlier record of the file, stored once")
     max_rejects: int
     first_at: datetime | None
     last_at: datetime | None
@@ -167,6 +168,7 @@ class ImportOutcomeOut(Schema):
     events: int
     tickets: int
     rejected: int
+    repeated: int = Field(description="Records identical to an earlier record of the file, kept once")
     duplicate_of: int | None = Field(description="For a duplicate: the run that holds the same content")
     duration_seconds: float
     message: str

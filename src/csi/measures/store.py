@@ -19,6 +19,7 @@ import os
 import shutil
 import socket
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -99,24 +100,29 @@ def process_alive(host: str, pid: int | None) -> bool:
     return True
 
 
-def sweep_orphans(source_id: int, live_batch_ids: set[int]) -> int:
-    """Remove temporary folders and batch folders the database does not hold as committed or running;
-    returns how many were removed."""
+def sweep_orphans(source_id: int, live_among: Callable[[set[int]], set[int]]) -> int:
+    """Remove temporary folders and batch folders of batches the database does not hold as committed or
+    running; returns how many were removed. The folders are listed first and `live_among(ids)` asked
+    about those ids afterwards: a run's row is written before its folder, so a run that starts meanwhile
+    is never taken for an orphan."""
     folder = source_dir(source_id)
     if not folder.exists():
         return 0
-    removed = 0
+    found: list[tuple[int, Path]] = []
     for item in folder.iterdir():
         name = item.name
         if name.startswith(".tmp-batch="):
-            batch_id = int(name.split("=", 1)[1].split("-", 1)[0])
+            number = name.split("=", 1)[1].split("-", 1)[0]
         elif name.startswith("batch="):
-            batch_id = int(name.split("=", 1)[1])
+            number = name.split("=", 1)[1]
         else:
             continue
-        if batch_id not in live_batch_ids or name.startswith(".tmp-"):
-            if name.startswith(".tmp-") and batch_id in live_batch_ids:
-                continue  # a run still writing
+        if number.isdigit():
+            found.append((int(number), item))
+    live = live_among({batch_id for batch_id, _ in found}) if found else set()
+    removed = 0
+    for batch_id, item in found:
+        if batch_id not in live:
             shutil.rmtree(item, ignore_errors=True)
             removed += 1
     return removed

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,3 +45,25 @@ def import_bytes(tmp_path: Path) -> Callable[..., ImportResult]:
         return import_file(actor=CLI, source=source, path=path, **options)
 
     return run
+
+
+def kill_an_import(cli: Any, folder: Path, *options: str) -> Path:
+    """Start `csi measures import` of a 3 million record file as a subprocess and SIGKILL it as soon as
+    it writes into the store; returns the store's root."""
+    from csi.core.pytest_plugin import csi_executable
+
+    big = folder / "big.csv"
+    with big.open("w") as out:
+        out.write("ticket_id,event_at,state\n")
+        rows = "".join(f"T{i},2024-01-01T10:00:00Z,New\n" for i in range(10_000))
+        for _ in range(300):
+            out.write(rows)
+    env = {**os.environ, "DATABASE_URL": cli.database_url}
+    process = subprocess.Popen([csi_executable(), "measures", "import", str(big), *options], env=env)
+    root = Path(os.environ["CSI_DATA_DIR"]) / "measures"
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(root.glob("source=*/.tmp-batch=*")):
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return root

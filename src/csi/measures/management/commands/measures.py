@@ -124,7 +124,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result.status}: {result.rows_read} records read, {result.events} "
             f"{'to store' if result.status == 'dry-run' else 'stored'}, "
-            f"{result.tickets} tickets, {result.rejected} rejected in {result.duration_seconds:.2f} s"
+            f"{result.tickets} tickets, {result.rejected} rejected"
+            + (f", {result.repeated} repeated kept once" if result.repeated else "")
+            + f" in {result.duration_seconds:.2f} s"
             + (f" (batch #{result.batch_id})" if result.batch_id else "")
         )
         for reject in result.rejects[:20]:
@@ -255,6 +257,7 @@ def result_data(result: ImportResult) -> dict[str, Any]:
         "events": result.events,
         "tickets": result.tickets,
         "rejected": result.rejected,
+        "repeated": result.repeated,
         "duplicate_of": result.duplicate_of,
         "duration_seconds": result.duration_seconds,
         "message": result.message,
@@ -272,6 +275,7 @@ def batch_data(batch: Any) -> dict[str, Any]:
         "events": batch.events,
         "tickets": batch.tickets,
         "rejected": batch.rejected,
+        "repeated": batch.repeated,
         "started_at": batch.started_at,
         "duration_seconds": batch.duration_seconds,
         "message": batch.message,
