@@ -4,8 +4,6 @@ Every query under /analytics/ answers JSON, or CSV with `?format=csv` (a downloa
 empty cells for nulls). Attainment, the board, Pareto and service performance read the rollups;
 tickets and backlog query the source's measured data directly."""
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -35,6 +33,7 @@ from csi.analytics.schemas import (
 )
 from csi.api.errors import ERROR_RESPONSES
 from csi.catalog import selectors as catalog_selectors
+from csi.core.spreadsheets import csv_download, csv_text
 from csi.measures import selectors as measures_selectors
 from csi.measures.choices import TICKET_KINDS
 from csi.measures.models import DataSource
@@ -72,26 +71,10 @@ BOARD_COLUMNS = (
 )
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
 def _csv(name: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> HttpResponse:
-    """Rows as a CSV download; values as measured (text is not altered)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in columns])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    """Rows as a CSV download; values as measured, except text a spreadsheet would run as a formula."""
+    text = csv_text(columns, ([row.get(column) for column in columns] for row in rows))
+    return csv_download(f"{name}.csv", text)
 
 
 def _answer(name: str, schema: type[Schema], rows: list[dict[str, Any]], output: str) -> Any:
