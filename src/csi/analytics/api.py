@@ -5,7 +5,6 @@ empty cells for nulls). Attainment, the board, Pareto and service performance re
 tickets and backlog query the source's measured data directly."""
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Schema
 
 from csi.analytics import selectors, services
+from csi.analytics.limits import check_rows
 from csi.analytics.schemas import (
     SERVICE_KEY,
     AttainmentQuery,
@@ -81,18 +81,6 @@ def _answer(name: str, schema: type[Schema], rows: list[dict[str, Any]], output:
     return _csv(name, list(schema.model_fields), rows) if output == "csv" else rows
 
 
-def _utc(value: date | datetime) -> datetime:
-    """A bound as an aware instant: a date is its midnight UTC, a naive date-time is UTC."""
-    if not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _check_bounds(start: date | datetime | None, end: date | datetime | None) -> None:
-    if start is not None and end is not None and _utc(end) <= _utc(start):
-        raise ValidationError({"to": "'to' must be after 'from'."})
-
-
 def _ticket_source(request: HttpRequest, key: str) -> DataSource:
     """The source (404 when unknown); one that holds no tickets is a bad parameter."""
     source = measures_selectors.source_get(actor=request.user, key=key)
@@ -115,7 +103,6 @@ def tickets(request: HttpRequest, query: Query[TicketsQuery]):
     """Per value of `by` (or one row, key `all`) over the source's tickets opened in [`from`, `to`):
     counts, resolution and lifetime hours (median, p90, p95), rates (0..1) and arrivals per day.
     Bounds are dates (midnight UTC) or ISO 8601 date-times (UTC unless they carry an offset)."""
-    _check_bounds(query.start, query.end)
     _ticket_source(request, query.source)
     rows = selectors.tickets_report(
         actor=request.user, source_key=query.source, by=query.by, start=query.start, end=query.end
@@ -159,7 +146,6 @@ def attainment(request: HttpRequest, query: Query[AttainmentQuery]):
     """Per standard, version and period (day, week, month, quarter, year): tickets whose clock stopped,
     met, breached, near-breached, attainment against the target and a status. `from`/`to` bound the days
     counted ([from, to)). From the rollups, as of the last refresh."""
-    _check_bounds(query.start, query.end)
     if query.service:
         catalog_selectors.service_get(actor=request.user, key=query.service)
     if query.standard:
@@ -215,6 +201,7 @@ def pareto(request: HttpRequest, query: Query[ParetoQuery]):
     """Breaches of the standard per value of one attribute, most first, with the cumulative share."""
     standards_selectors.standard_get(actor=request.user, key=query.standard)
     rows = selectors.breach_pareto(actor=request.user, standard_key=query.standard, attribute=query.attribute)
+    check_rows(rows, field="attribute")
     return _answer("pareto", ParetoRowOut, rows, query.format)
 
 
