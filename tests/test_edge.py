@@ -146,3 +146,14 @@ def test_a_real_server_error_still_logs_its_traceback(make_user, monkeypatch, ca
         assert browser.get("/").status_code == 500
     records = _request_records(caplog)
     assert len(records) == 1 and records[0].levelname == "ERROR" and records[0].exc_info is not None
+
+
+def test_a_csrf_refusal_logs_one_line_with_its_reason(make_user, caplog):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(make_user(username="cora"))
+    with caplog.at_level(logging.WARNING):
+        assert browser.post("/accounts/password/", {}).status_code == 403
+    (record,) = [r for r in caplog.records if r.name.startswith("django.")]
+    assert record.name == "django.security.csrf"
+    assert record.exc_info is None
+    assert record.getMessage().startswith("Refused POST /accounts/password/ for cora: CSRF check failed")

@@ -244,7 +244,11 @@ LOGGING = {
     "filters": {"one_line_refusals": {"()": "csi.core.logs.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CSI_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"filters": ["one_line_refusals"]}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["one_line_refusals"]},
+        "django.security.csrf": {"filters": ["one_line_refusals"]},
+    },
 }
 
 # --- API --------------------------------------------------------------------------------------------
