@@ -32,23 +32,6 @@ curl -fsS "$BASE/api/v1/health" >/dev/null
 # and a cold worker builds the document in a few seconds on a busy machine).
 curl -fsS --max-time 300 "$BASE/api/v1/openapi.json" -o "$WORK/openapi.json"
 
-run() {
-  $BIN/schemathesis run "$WORK/openapi.json" --url "$BASE" \
-    --header "Authorization: Bearer $TOKEN" \
-    --max-examples "$EXAMPLES" --seed 20261121 --workers 1 \
-    --checks all --exclude-checks positive_data_acceptance \
-    --suppress-health-check too_slow,filter_too_much \
-    --request-timeout 30 "$@" 2>&1 | tee -a "$WORK/schemathesis.log"
-}
-
-# Revoking tokens would revoke the run's own token part-way; that operation runs last, on its own.
-# The two YAML exports answer with multi-document YAML, which schemathesis 4 cannot parse when it records
-# responses: its worker thread dies and the rest of that phase is silently cut short. They are left out
-# here (their API tests check them) so that every other operation really runs in every phase.
-run --exclude-path '/api/v1/tokens/{token_id}/revoke' \
-  --exclude-path '/api/v1/catalog/export' --exclude-path '/api/v1/standards/export'
-run --include-path '/api/v1/tokens/{token_id}/revoke'
-
 # Bodies schemathesis does not generate: 100,000-deep JSON and a 5 MB body, to a few POST/PATCH operations
 # through gunicorn (a real Content-Length); each must be refused with a 4xx in the error shape, no 500.
 $BIN/python - "$BASE" "$TOKEN" <<'PY' 2>&1 | tee -a "$WORK/schemathesis.log"
@@ -71,6 +54,23 @@ for method, path in [("POST", "/api/v1/services"), ("PATCH", "/api/v1/services/e
         print(f"{'ok' if ok else 'FAILED'}: {method} {path} with a {name} body -> {status}")
 sys.exit(1 if failed else 0)
 PY
+
+run() {
+  $BIN/schemathesis run "$WORK/openapi.json" --url "$BASE" \
+    --header "Authorization: Bearer $TOKEN" \
+    --max-examples "$EXAMPLES" --seed 20261121 --workers 1 \
+    --checks all --exclude-checks positive_data_acceptance \
+    --suppress-health-check too_slow,filter_too_much \
+    --request-timeout 30 "$@" 2>&1 | tee -a "$WORK/schemathesis.log"
+}
+
+# Revoking tokens would revoke the run's own token part-way; that operation runs last, on its own.
+# The two YAML exports answer with multi-document YAML, which schemathesis 4 cannot parse when it records
+# responses: its worker thread dies and the rest of that phase is silently cut short. They are left out
+# here (their API tests check them) so that every other operation really runs in every phase.
+run --exclude-path '/api/v1/tokens/{token_id}/revoke' \
+  --exclude-path '/api/v1/catalog/export' --exclude-path '/api/v1/standards/export'
+run --include-path '/api/v1/tokens/{token_id}/revoke'
 
 if grep -q "Exception in thread" "$WORK/schemathesis.log"; then
   echo "schemathesis itself crashed part-way (see above); the run is not complete." >&2

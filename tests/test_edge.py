@@ -72,9 +72,10 @@ def test_json_within_the_bounds_still_works(manager_api):
 def test_json_depth_counts_without_recursion():
     from csi.api.middleware import json_depth
 
-    assert json_depth(b'{"a": [1, {"b": "[[[["}]}', 10) == 3
-    assert json_depth(b'"\\"[[" []', 10) == 1
-    assert json_depth(_nested(10**6).encode(), 32) == 33  # stops counting past the limit
+    assert json_depth(b'{"a": [1, {"b": "[[[["}]}') == 3
+    assert json_depth(b'"\\"[[" []') == 1
+    assert json_depth(b"") == json_depth(b"]]]") == 0
+    assert json_depth(_nested(10**6).encode()) == 10**6
 
 
 # --- Cache-Control --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from ninja import Path, Query, Router, Schema
+from ninja import Path, Query, Router, Schema, Status
 
 from csi.analytics import selectors, services
 from csi.analytics.limits import check_rows
@@ -24,7 +24,7 @@ from csi.analytics.schemas import (
     ParetoQuery,
     ParetoRowOut,
     PerformanceQuery,
-    RollupRunOut,
+    RefreshQueuedOut,
     ServicePerformanceOut,
     StatesQuery,
     StateTimeOut,
@@ -228,9 +228,21 @@ def service_performance(request: HttpRequest, query: Query[PerformanceQuery], ke
 
 
 @router.post(
-    "/analytics/refresh", response={200: RollupRunOut, **ERROR_RESPONSES}, summary="Recompute the rollups"
+    "/analytics/refresh",
+    response={202: RefreshQueuedOut, **ERROR_RESPONSES},
+    summary="Recompute the rollups in the background",
 )
 def refresh(request: HttpRequest):
-    """Recompute every rollup from the committed data and the standards in force (they are refreshed
-    after every import and rule change already). Data managers."""
-    return services.rollups_refresh(actor=request.user)
+    """Queue a recomputation of every rollup from the committed data and the standards in force for the
+    background worker (it takes seconds to minutes with much data: no request waits for it). They are
+    refreshed after every import and rule change already. Data managers. `csi analytics refresh` runs it
+    at once."""
+    task_id = services.rollups_refresh_later(actor=request.user)
+    return Status(
+        202,
+        {
+            "task_id": task_id,
+            "message": "The rollups are being recomputed in the background.",
+            "last_refresh": selectors.last_refresh(),
+        },
+    )

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
@@ -19,23 +20,17 @@ _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
-def json_depth(body: bytes, limit: int) -> int:
-    """How deep the arrays and objects of `body` nest, counted up to `limit + 1` (then it stops).
+def json_depth(body: bytes) -> int:
+    """How deep the arrays and objects of `body` nest.
 
-    A single pass over the bytes with a counter: no recursion and no parsing, so it is safe on any input,
-    however deep; malformed JSON gets some number and is left for the parser to refuse."""
-    brackets = _JSON_STRING.sub(b'""', body).translate(None, _NOT_BRACKETS)
-    depth = deepest = 0
-    for byte in brackets:
-        if byte in b"[{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > limit:
-                    break
-        else:
-            depth -= 1
-    return deepest
+    Strings are blanked, every bracket becomes +1 or -1, and the deepest running sum is the nesting: no
+    recursion and no parsing, so it is safe on any input however deep, and vectorised (numpy), so a
+    2 MiB body takes milliseconds. Malformed JSON gets some number and is left for the parser to refuse."""
+    brackets = np.frombuffer(_JSON_STRING.sub(b'""', body).translate(None, _NOT_BRACKETS), dtype=np.uint8)
+    if not brackets.size:
+        return 0
+    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1).astype(np.int32)
+    return max(int(np.cumsum(steps).max()), 0)
 
 
 def _storable(text: str) -> bool:
@@ -116,7 +111,7 @@ class ApiEdgeMiddleware:
             return None
         # Any content type: ninja parses a body as JSON whatever the client declared.
         max_depth = settings.CSI_API_MAX_JSON_DEPTH
-        if json_depth(request.body, max_depth) > max_depth:
+        if json_depth(request.body) > max_depth:
             return json_error(
                 400, f"The JSON body nests deeper than {max_depth} levels of arrays and objects; flatten it."
             )
