@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "csi.core.middleware.PermissionsPolicyMiddleware",
+    "csi.core.middleware.PrivateCacheMiddleware",
     "csi.api.middleware.ApiEdgeMiddleware",
     # Last, as django-axes asks: it turns lock-outs raised during authentication into responses.
     "axes.middleware.AxesMiddleware",
@@ -239,9 +240,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # A refusal (403) is one line naming who, what and why, not a traceback: tracebacks mean real errors.
+    "filters": {"one_line_refusals": {"()": "csi.core.logs.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CSI_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["one_line_refusals"]},
+        "django.security.csrf": {"filters": ["one_line_refusals"]},
+    },
 }
 
 # --- API --------------------------------------------------------------------------------------------
@@ -253,3 +260,22 @@ CSI_MAX_UPLOAD_BYTES = int(os.environ.get("CSI_MAX_UPLOAD_BYTES") or 2 * 1024**3
 # times its compressed size: checked while it is read, so a zip bomb stops at the bound (README, Measures).
 CSI_MAX_UNZIPPED_BYTES = int(os.environ.get("CSI_MAX_UNZIPPED_BYTES") or CSI_MAX_UPLOAD_BYTES)
 CSI_MAX_ZIP_RATIO = float(os.environ.get("CSI_MAX_ZIP_RATIO") or 100)
+# Bodies other than multipart uploads: the largest the API reads (a larger one is refused with 413
+# before it is read) and how deep JSON arrays and objects may nest (checked without parsing or recursion).
+CSI_API_MAX_BODY_BYTES = int(os.environ.get("CSI_API_MAX_BODY_BYTES") or 2 * 1024**2)
+CSI_API_MAX_JSON_DEPTH = int(os.environ.get("CSI_API_MAX_JSON_DEPTH") or 32)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(CSI_API_MAX_BODY_BYTES, 2_621_440)
+
+# --- Bounds on work ---------------------------------------------------------------------------------
+# Instants a request may name (analytics windows, business time, standards' effective dates).
+CSI_EARLIEST_YEAR = int(os.environ.get("CSI_EARLIEST_YEAR") or 1970)
+CSI_LATEST_YEAR = int(os.environ.get("CSI_LATEST_YEAR") or 2100)
+# The longest window an analytics query or a business-time calculation may span.
+CSI_ANALYTICS_MAX_DAYS = int(os.environ.get("CSI_ANALYTICS_MAX_DAYS") or 5 * 366)
+CSI_BUSINESS_TIME_MAX_DAYS = int(os.environ.get("CSI_BUSINESS_TIME_MAX_DAYS") or 3660)
+# The most groups (rows) an analytics query may answer, and the seconds it may run before it is stopped
+# and refused (the web server kills a request after 60 s).
+CSI_ANALYTICS_MAX_GROUPS = int(os.environ.get("CSI_ANALYTICS_MAX_GROUPS") or 1000)
+CSI_ANALYTICS_TIME_LIMIT_SECONDS = float(os.environ.get("CSI_ANALYTICS_TIME_LIMIT_SECONDS") or 10)
+# How far ahead a standard's new version may take effect.
+CSI_STANDARD_HORIZON_DAYS = int(os.environ.get("CSI_STANDARD_HORIZON_DAYS") or 5 * 366)

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from csi.accounts.choices import ROLE_DESCRIPTIONS, Role
 from csi.api.errors import json_error
 from csi.core.home import action_items
+from csi.core.logs import note_refusal
 
 
 @login_required
@@ -54,6 +55,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    note_refusal(request, f"CSRF check failed: {reason}")
     return _error(
         request,
         403,

@@ -4,17 +4,15 @@ Every query under /analytics/ answers JSON, or CSV with `?format=csv` (a downloa
 empty cells for nulls). Attainment, the board, Pareto and service performance read the rollups;
 tickets and backlog query the source's measured data directly."""
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from ninja import Path, Query, Router, Schema
+from ninja import Path, Query, Router, Schema, Status
 
 from csi.analytics import selectors, services
+from csi.analytics.limits import check_rows
 from csi.analytics.schemas import (
     SERVICE_KEY,
     AttainmentQuery,
@@ -26,7 +24,7 @@ from csi.analytics.schemas import (
     ParetoQuery,
     ParetoRowOut,
     PerformanceQuery,
-    RollupRunOut,
+    RefreshQueuedOut,
     ServicePerformanceOut,
     StatesQuery,
     StateTimeOut,
@@ -35,6 +33,7 @@ from csi.analytics.schemas import (
 )
 from csi.api.errors import ERROR_RESPONSES
 from csi.catalog import selectors as catalog_selectors
+from csi.core.spreadsheets import csv_download, csv_text
 from csi.measures import selectors as measures_selectors
 from csi.measures.choices import TICKET_KINDS
 from csi.measures.models import DataSource
@@ -72,42 +71,14 @@ BOARD_COLUMNS = (
 )
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
 def _csv(name: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> HttpResponse:
-    """Rows as a CSV download; values as measured (text is not altered)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in columns])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    """Rows as a CSV download; values as measured, except text a spreadsheet would run as a formula."""
+    text = csv_text(columns, ([row.get(column) for column in columns] for row in rows))
+    return csv_download(f"{name}.csv", text)
 
 
 def _answer(name: str, schema: type[Schema], rows: list[dict[str, Any]], output: str) -> Any:
     return _csv(name, list(schema.model_fields), rows) if output == "csv" else rows
-
-
-def _utc(value: date | datetime) -> datetime:
-    """A bound as an aware instant: a date is its midnight UTC, a naive date-time is UTC."""
-    if not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _check_bounds(start: date | datetime | None, end: date | datetime | None) -> None:
-    if start is not None and end is not None and _utc(end) <= _utc(start):
-        raise ValidationError({"to": "'to' must be after 'from'."})
 
 
 def _ticket_source(request: HttpRequest, key: str) -> DataSource:
@@ -132,7 +103,6 @@ def tickets(request: HttpRequest, query: Query[TicketsQuery]):
     """Per value of `by` (or one row, key `all`) over the source's tickets opened in [`from`, `to`):
     counts, resolution and lifetime hours (median, p90, p95), rates (0..1) and arrivals per day.
     Bounds are dates (midnight UTC) or ISO 8601 date-times (UTC unless they carry an offset)."""
-    _check_bounds(query.start, query.end)
     _ticket_source(request, query.source)
     rows = selectors.tickets_report(
         actor=request.user, source_key=query.source, by=query.by, start=query.start, end=query.end
@@ -176,7 +146,6 @@ def attainment(request: HttpRequest, query: Query[AttainmentQuery]):
     """Per standard, version and period (day, week, month, quarter, year): tickets whose clock stopped,
     met, breached, near-breached, attainment against the target and a status. `from`/`to` bound the days
     counted ([from, to)). From the rollups, as of the last refresh."""
-    _check_bounds(query.start, query.end)
     if query.service:
         catalog_selectors.service_get(actor=request.user, key=query.service)
     if query.standard:
@@ -232,6 +201,7 @@ def pareto(request: HttpRequest, query: Query[ParetoQuery]):
     """Breaches of the standard per value of one attribute, most first, with the cumulative share."""
     standards_selectors.standard_get(actor=request.user, key=query.standard)
     rows = selectors.breach_pareto(actor=request.user, standard_key=query.standard, attribute=query.attribute)
+    check_rows(rows, field="attribute")
     return _answer("pareto", ParetoRowOut, rows, query.format)
 
 
@@ -258,9 +228,21 @@ def service_performance(request: HttpRequest, query: Query[PerformanceQuery], ke
 
 
 @router.post(
-    "/analytics/refresh", response={200: RollupRunOut, **ERROR_RESPONSES}, summary="Recompute the rollups"
+    "/analytics/refresh",
+    response={202: RefreshQueuedOut, **ERROR_RESPONSES},
+    summary="Recompute the rollups in the background",
 )
 def refresh(request: HttpRequest):
-    """Recompute every rollup from the committed data and the standards in force (they are refreshed
-    after every import and rule change already). Data managers."""
-    return services.rollups_refresh(actor=request.user)
+    """Queue a recomputation of every rollup from the committed data and the standards in force for the
+    background worker (it takes seconds to minutes with much data: no request waits for it). They are
+    refreshed after every import and rule change already. Data managers. `csi analytics refresh` runs it
+    at once."""
+    task_id = services.rollups_refresh_later(actor=request.user)
+    return Status(
+        202,
+        {
+            "task_id": task_id,
+            "message": "The rollups are being recomputed in the background.",
+            "last_refresh": selectors.last_refresh(),
+        },
+    )

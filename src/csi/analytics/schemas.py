@@ -215,3 +215,9 @@ class RollupRunOut(Schema):
     duration_seconds: float
     events: int
     tickets: int
+
+
+class RefreshQueuedOut(Schema):
+    task_id: str = Field(description="The background task's id")
+    message: str
+    last_refresh: RollupRunOut | None = Field(description="The last finished refresh, if any")

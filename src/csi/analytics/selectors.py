@@ -11,16 +11,20 @@ from decimal import Decimal
 from typing import Any
 
 import ibis
+from django.conf import settings
 from django.db.models import Max, Sum
 
+from csi.analytics import limits
 from csi.analytics import tickets as ticket_engine
 from csi.analytics.attainment import period_start
 from csi.analytics.engine import source_tables
 from csi.analytics.models import AttainmentDay, BreachCount, RollupRun, ServiceDay, ServiceDuration
 from csi.analytics.statistics import mann_kendall
+from csi.core.bounds import check_range, check_year
 from csi.core.permissions import require
 from csi.core.services import Actor
 from csi.measures import selectors as measures_selectors
+from csi.measures import store
 from csi.measures.schema import ATTRIBUTES
 from csi.standards.models import ServiceStandard, StandardVersion
 
@@ -88,6 +92,7 @@ def attainment_table(
     """Attainment per standard, version in force and period (sums of the daily rollups), oldest first.
     `start`/`end` bound the days counted ([start, end))."""
     require(actor, "standards.view_standards")
+    check_range(start, end, max_days=settings.CSI_ANALYTICS_MAX_DAYS, narrow="; ask for a shorter period")
     if period not in PERIODS:
         raise ValueError(f"unknown period '{period}' (use {', '.join(PERIODS)})")
     standards = ServiceStandard.objects.select_related("service")
@@ -269,54 +274,72 @@ def tickets_report(
     *, actor: Actor, source_key: str, by: str | None = None, start: Any = None, end: Any = None
 ) -> list[dict[str, Any]]:
     """`csi analytics tickets`: one row per value of `by` (or one in all) for tickets opened in
-    [start, end) -- see `csi.analytics.tickets.ticket_summary` for every column's definition."""
+    [start, end) -- see `csi.analytics.tickets.ticket_summary` for every column's definition.
+
+    Bounded: from/to in the sane years and at most CSI_ANALYTICS_MAX_DAYS apart, at most
+    CSI_ANALYTICS_MAX_GROUPS groups, at most CSI_ANALYTICS_TIME_LIMIT_SECONDS of work; beyond any of
+    them a ValidationError (`TooMuchWork`) says how to narrow the question."""
     if by is not None and by not in (*ATTRIBUTES, "state", "service"):
         raise ValueError(
             f"cannot group by '{by}' (use one of: {', '.join((*ATTRIBUTES, 'state', 'service'))})"
         )
+    check_range(start, end, max_days=settings.CSI_ANALYTICS_MAX_DAYS, narrow="; ask for a shorter period")
     source = measures_selectors.source_get(actor=actor, key=source_key)
-    tables = source_tables(actor=actor, source=source)
+    con = store.ibis_connection()
     try:
-        facts = tables.facts
-        if by == "service":
-            facts = facts.join(tables.services, "ticket_id")
-        summary = ticket_engine.ticket_summary(facts, by=by, start=start, end=end)
-        return [_plain(row) for row in tables.con.to_pyarrow(summary).to_pylist()]
+        with limits.time_limit(con):
+            tables = source_tables(actor=actor, source=source, con=con)
+            facts = tables.facts
+            if by == "service":
+                facts = facts.join(tables.services, "ticket_id")
+            if by is not None:
+                limits.check_groups(con, ticket_engine.opened_between(facts, start, end)[by])
+            summary = ticket_engine.ticket_summary(facts, by=by, start=start, end=end)
+            return [_plain(row) for row in con.to_pyarrow(summary).to_pylist()]
     finally:
-        tables.con.disconnect()
+        con.disconnect()
 
 
 def backlog_report(*, actor: Actor, source_key: str, at: Any, by: str | None = None) -> list[dict[str, Any]]:
-    """`csi analytics backlog`: tickets opened at or before `at` and not closed at `at`."""
+    """`csi analytics backlog`: tickets opened at or before `at` and not closed at `at`. Bounded like
+    `tickets_report` (the year of `at`, groups, time)."""
     if by is not None and by not in (*ATTRIBUTES, "state"):
         raise ValueError(f"cannot group by '{by}'")
+    check_year(at, field="at")
     source = measures_selectors.source_get(actor=actor, key=source_key)
-    tables = source_tables(actor=actor, source=source)
+    con = store.ibis_connection()
     try:
-        table = ticket_engine.backlog_at(tables.facts, at, by=by)
-        return [_plain(row) for row in tables.con.to_pyarrow(table).to_pylist()]
+        with limits.time_limit(con):
+            tables = source_tables(actor=actor, source=source, con=con)
+            table = ticket_engine.backlog_at(tables.facts, at, by=by)
+            rows = con.to_pyarrow(table.limit(settings.CSI_ANALYTICS_MAX_GROUPS + 1)).to_pylist()
+            return [_plain(row) for row in limits.check_rows(rows)]
     finally:
-        tables.con.disconnect()
+        con.disconnect()
 
 
 def states_report(*, actor: Actor, source_key: str) -> list[dict[str, Any]]:
     """Time in each state: per state, how many tickets were ever in it, the total, median and p90
-    hours a ticket spent in it (calendar time from entering to the ticket's next event)."""
+    hours a ticket spent in it (calendar time from entering to the ticket's next event). Bounded in
+    states (CSI_ANALYTICS_MAX_GROUPS) and time like `tickets_report`."""
     source = measures_selectors.source_get(actor=actor, key=source_key)
-    tables = source_tables(actor=actor, source=source)
+    con = store.ibis_connection()
     try:
-        spent = ticket_engine.state_durations(tables.events, ticket_engine.TicketRules())
-        hours = spent.seconds.cast("float64") / 3600.0
-        per_state = spent.group_by(spent.state.fill_null("(none)").name("state")).aggregate(
-            tickets=spent.ticket_id.nunique(),
-            total_hours=hours.sum(),
-            median_hours=hours.median(),
-            p90_hours=hours.quantile(0.9),
-        )
-        rows = tables.con.to_pyarrow(per_state.order_by(ibis.desc("total_hours"))).to_pylist()
-        return [_plain(row) for row in rows]
+        with limits.time_limit(con):
+            tables = source_tables(actor=actor, source=source, con=con)
+            spent = ticket_engine.state_durations(tables.events, ticket_engine.TicketRules())
+            hours = spent.seconds.cast("float64") / 3600.0
+            per_state = spent.group_by(spent.state.fill_null("(none)").name("state")).aggregate(
+                tickets=spent.ticket_id.nunique(),
+                total_hours=hours.sum(),
+                median_hours=hours.median(),
+                p90_hours=hours.quantile(0.9),
+            )
+            ordered = per_state.order_by(ibis.desc("total_hours"))
+            rows = con.to_pyarrow(ordered.limit(settings.CSI_ANALYTICS_MAX_GROUPS + 1)).to_pylist()
+            return [_plain(row) for row in limits.check_rows(rows, field="source")]
     finally:
-        tables.con.disconnect()
+        con.disconnect()
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:

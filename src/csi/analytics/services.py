@@ -227,6 +227,15 @@ def rollups_refresh(*, actor: Actor = SYSTEM) -> RollupRun:
     return run
 
 
+def rollups_refresh_later(*, actor: Actor) -> str:
+    """Queue `rollups_refresh` for the background worker, for whoever may run it now (checked here);
+    returns the task's id."""
+    require(actor, "measures.import_data")
+    from csi.analytics.tasks import refresh_rollups
+
+    return str(refresh_rollups.enqueue().id)
+
+
 def refresh_after_change(source_id: int) -> None:
     """The measures app's data-changed hook (called once the change has committed): queue a rollup
     refresh for the background worker, so that an import or a rule change answers at once however much

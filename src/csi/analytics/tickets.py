@@ -315,6 +315,16 @@ def _share(condition: ir.BooleanValue) -> ir.FloatingScalar:
     return condition.fill_null(False).cast("float64").mean()
 
 
+def opened_between(facts: ir.Table, start: Instant | None = None, end: Instant | None = None) -> ir.Table:
+    """The tickets opened in [start, end) (either bound optional)."""
+    selected = facts
+    if start is not None:
+        selected = selected.filter(selected.opened_at >= _instant(start))
+    if end is not None:
+        selected = selected.filter(selected.opened_at < _instant(end))
+    return selected
+
+
 def ticket_summary(
     facts: ir.Table, by: str | None = None, start: Instant | None = None, end: Instant | None = None
 ) -> ir.Table:
@@ -328,12 +338,7 @@ def ticket_summary(
     reopens > 0, reassignments > 0, first_contact_resolution); arrivals_per_day = tickets / days from
     start (else the earliest opened_at selected) to end (else the latest opened_at selected), the same
     span for every key, null when it is not positive. Rates are fractions 0..1."""
-    selected = facts
-    if start is not None:
-        selected = selected.filter(selected.opened_at >= _instant(start))
-    if end is not None:
-        selected = selected.filter(selected.opened_at < _instant(end))
-    keyed = _keyed(selected, by)
+    keyed = _keyed(opened_between(facts, start, end), by)
     # Quantiles of a float column compile to exact quantile_cont on DuckDB and percentile on Spark.
     resolution_hours = keyed.resolution_seconds.cast("float64") / 3600
     lifetime_hours = keyed.lifetime_seconds.cast("float64") / 3600

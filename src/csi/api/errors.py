@@ -15,6 +15,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from csi.core.documents import DocumentErrors
 from csi.core.errors import ConflictError
+from csi.core.logs import note_refusal
 
 logger = logging.getLogger("csi.api")
 
@@ -136,7 +137,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(PermissionDenied)
     def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-        return respond(request, 403, str(exc) or "You do not have permission to do this.")
+        message = str(exc) or "You do not have permission to do this."
+        note_refusal(request, message)
+        return respond(request, 403, message)
 
     @api.exception_handler(Http404)
     def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:

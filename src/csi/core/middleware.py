@@ -1,4 +1,5 @@
-"""Request-wide middleware: a request id for logs and audit events, and the Permissions-Policy header."""
+"""Request-wide middleware: a request id for logs and audit events, the Permissions-Policy header, and
+no caching of what a signed-in user sees."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 _request_id: ContextVar[str | None] = ContextVar("csi_request_id", default=None)
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -51,4 +54,26 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.POLICY)
+        return response
+
+
+class PrivateCacheMiddleware:
+    """Every API answer and every page a signed-in user gets says `Cache-Control: private, no-store`, so
+    that neither a shared proxy nor the browser's disk keeps what one person was shown. Static files
+    (served by whitenoise before this runs) and pages for anonymous visitors (the login page) keep
+    their own headers. Must come after AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(settings.STATIC_URL):
+            return response
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            if "Cache-Control" in response:
+                patch_cache_control(response, private=True, no_store=True)
+            else:
+                response["Cache-Control"] = "private, no-store"
         return response

@@ -3,6 +3,7 @@
 from datetime import time
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Path, Query, Router, Status
@@ -14,6 +15,7 @@ from csi.api.imports import ImportReportOut, report_out
 from csi.api.pagination import Pagination
 from csi.catalog import selectors as catalog_selectors
 from csi.catalog.models import Service, ServiceLevelPackage
+from csi.core.bounds import check_range
 from csi.core.cli import dump_yaml
 from csi.core.imports import import_uploads
 from csi.standards import selectors, services
@@ -126,8 +128,17 @@ def calendar_delete(request: HttpRequest, key: str = KeyPath):
     summary="Business seconds between two instants",
 )
 def calendar_business_time(request: HttpRequest, query: Query[BusinessTimeQuery], key: str = KeyPath):
-    """Seconds of the calendar's service hours between `start` and `end` (ISO 8601 with offsets)."""
+    """Seconds of the calendar's service hours between `start` and `end` (ISO 8601 with offsets), both in
+    the years CSI_EARLIEST_YEAR..CSI_LATEST_YEAR (1970..2100), `end` after `start` and at most
+    CSI_BUSINESS_TIME_MAX_DAYS (3,660) days later."""
     calendar = selectors.calendar_get(actor=request.user, key=key)
+    check_range(
+        query.start,
+        query.end,
+        max_days=settings.CSI_BUSINESS_TIME_MAX_DAYS,
+        start_field="start",
+        end_field="end",
+    )
     try:
         seconds = business_seconds(calendar_spec(calendar), query.start, query.end)
     except ValueError as exc:
@@ -278,3 +289,16 @@ def standard_revise(request: HttpRequest, payload: RevisionIn, key: str = KeyPat
         actor=request.user, standard=standard, changes=changes, effective_at=effective_at, note=note
     )
     return Status(201, version)
+
+
+@router.delete(
+    "/standards/{key}/versions/{number}",
+    response={204: None, **ERROR_RESPONSES},
+    summary="Withdraw a version not yet in force",
+)
+def standard_version_withdraw(request: HttpRequest, key: str = KeyPath, number: int = Path(..., ge=1)):
+    """Withdraw a future version (before its `effective_at`): the version in force stays as it is.
+    A version already in force answers 409."""
+    standard = selectors.standard_get(actor=request.user, key=key)
+    services.standard_version_withdraw(actor=request.user, standard=standard, number=number)
+    return Status(204, None)

@@ -68,12 +68,25 @@ def _open_intervals(spec: CalendarSpec, day: date) -> Iterator[tuple[datetime, d
             yield opens, closes
 
 
+def _require_in_range(*moments: datetime) -> None:
+    # A day is looked at either side of an instant: years 1 and 9999 would leave datetime's range.
+    for moment in moments:
+        if not 2 <= moment.astimezone(UTC).year <= 9998:
+            raise ValueError("Business time needs instants between the years 2 and 9998.")
+
+
 def business_seconds(spec: CalendarSpec, start: datetime, end: datetime) -> float:
-    """Seconds of service hours between `start` and `end` (0 when end is not after start)."""
+    """Seconds of service hours between `start` and `end` (0 when end is not after start).
+
+    Raises ValueError for naive instants, instants outside the years 2..9998, or a span longer than
+    MAX_SPAN (ten years): the work is one step per day, so it stays bounded."""
     _require_aware(start, end)
+    _require_in_range(start, end)
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if end <= start:
         return 0.0
+    if end - start > MAX_SPAN:
+        raise ValueError(f"Business time is counted over at most {MAX_SPAN.days:,} days (ten years).")
     if spec.always_open:
         return (end - start).total_seconds()
     tz = spec.tz
@@ -93,8 +106,10 @@ def business_seconds(spec: CalendarSpec, start: datetime, end: datetime) -> floa
 def business_add(spec: CalendarSpec, start: datetime, seconds: float) -> datetime:
     """The instant at which `seconds` of service hours after `start` have passed (a deadline).
 
-    Raises ValueError when the calendar has no open time within ten years."""
+    Raises ValueError when the calendar has no open time within ten years, or `start` lies outside the
+    years 2..9998."""
     _require_aware(start)
+    _require_in_range(start)
     start_utc = start.astimezone(UTC)
     if seconds <= 0:
         return start

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from csi.core.bounds import check_year
 from csi.core.errors import ConflictError
 from csi.core.permissions import require
 from csi.core.services import audit_record, model_create, model_delete, model_update, snapshot
@@ -147,6 +149,20 @@ def _check(data: dict[str, Any], allowed: set[str]) -> None:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
 
 
+def _check_effective(effective_at: datetime) -> None:
+    """A version takes effect in the sane years and at most CSI_STANDARD_HORIZON_DAYS from now: a target
+    for the year 9999 is a typo, and it would stand as the standard's future for ever."""
+    check_year(effective_at, field="effective_at")
+    horizon = settings.CSI_STANDARD_HORIZON_DAYS
+    if effective_at > timezone.now() + timedelta(days=horizon):
+        raise ValidationError(
+            {
+                "effective_at": f"A version can take effect at most {horizon:,} days "
+                f"({horizon / 365.25:.0f} years) from now."
+            }
+        )
+
+
 def _new_version(
     *,
     actor: Any,
@@ -156,6 +172,7 @@ def _new_version(
     note: str,
     number: int,
 ) -> StandardVersion:
+    _check_effective(effective_at)
     version = StandardVersion(
         standard=standard,
         number=number,
@@ -264,6 +281,26 @@ def standard_revise(
         note=note,
         number=current.number + 1,
     )
+
+
+@transaction.atomic
+def standard_version_withdraw(*, actor: Any, standard: ServiceStandard, number: int) -> None:
+    """Withdraw version `number` of the standard before it takes effect: it is deleted and audited
+    ("withdraw", with what it was). A version in force (or in force in the past) is never withdrawn
+    (409): periods are judged by it; revise instead. Whoever may change the standard."""
+    require(actor, "standards.change_standard", standard)
+    version = StandardVersion.objects.select_for_update().filter(standard=standard, number=number).first()
+    if version is None:
+        raise StandardVersion.DoesNotExist(f"The standard has no version {number}.")
+    if version.effective_at <= timezone.now():
+        raise ConflictError(
+            f"Version {number} has been in force since {version.effective_at:%Y-%m-%d %H:%M}; only a "
+            "version not yet in force can be withdrawn. Revise the standard instead.",
+            field="number",
+        )
+    before = snapshot(version, ["number", "effective_at", "change_note"])
+    audit_record(actor=actor, verb="withdraw", obj=version, scope=standard.service, before=before)
+    version.delete()
 
 
 @transaction.atomic

@@ -13,4 +13,9 @@ urlpatterns = [
     path("standards/hours/<slug:service_key>/", views.service_hours, name="service_hours"),
     path("standards/<str:key>/", views.standard_detail, name="standard_detail"),
     path("standards/<str:key>/revise/", views.standard_revise, name="standard_revise"),
+    path(
+        "standards/<str:key>/versions/<int:number>/withdraw/",
+        views.standard_version_withdraw,
+        name="version_withdraw",
+    ),
 ]

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from csi.accounts.http import AuthenticatedRequest
@@ -23,7 +24,7 @@ from csi.standards import selectors, services
 from csi.standards.choices import Metric, StandardKind
 from csi.standards.forms import CalendarForm, RevisionForm, StandardMetaForm, VersionForm
 from csi.standards.imports import standards_import
-from csi.standards.models import Calendar, ServiceStandard
+from csi.standards.models import Calendar, ServiceStandard, StandardVersion
 
 
 def service_section_context(request: AuthenticatedRequest, service: Service) -> dict[str, Any]:
@@ -96,16 +97,37 @@ def _standard(request: AuthenticatedRequest, key: str) -> ServiceStandard:
 def standard_detail(request: AuthenticatedRequest, key: str) -> HttpResponse:
     standard = _standard(request, key)
     versions = list(standard.versions.all())
+    can_edit = request.user.has_perm("standards.change_standard", standard)
+    now = timezone.now()
+    for v in versions:
+        v.is_future = v.effective_at > now  # type: ignore[attr-defined]
     return render(
         request,
         "standards/standard_detail.html",
         {
             "standard": standard,
-            "current": versions[0] if versions else None,
+            # The version in force now; a future one is marked in the list below.
+            "current": next((v for v in versions if not v.is_future), None),  # type: ignore[attr-defined]
             "versions": versions,
-            "can_edit": request.user.has_perm("standards.change_standard", standard),
+            "can_edit": can_edit,
         },
     )
+
+
+@login_required
+@require_POST
+def standard_version_withdraw(request: AuthenticatedRequest, key: str, number: int) -> HttpResponse:
+    """Withdraw a version that is not yet in force; the page says what happened either way."""
+    standard = _standard(request, key)
+    try:
+        services.standard_version_withdraw(actor=request.user, standard=standard, number=number)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+    except StandardVersion.DoesNotExist as exc:
+        raise Http404 from exc
+    else:
+        messages.success(request, f"Version {number} was withdrawn; it will not take effect.")
+    return redirect("standards:standard_detail", key=standard.key)
 
 
 @login_required

@@ -313,21 +313,37 @@ def test_bad_parameters_answer_in_the_error_shape(measured, viewer, api):  # noq
     assert "not tickets" in error["fields"]["source"][0]
 
 
-def test_refresh_needs_the_import_permission(measured, strategist, viewer, owner, token_for):  # noqa: F811
+def test_refresh_needs_the_import_permission_and_runs_in_the_background(
+    measured,
+    strategist,  # noqa: F811
+    viewer,  # noqa: F811
+    owner,  # noqa: F811
+    token_for,
+):
+    """The request only queues the work (it can take minutes with much data); the worker does it."""
+    from django_tasks_db.models import DBTaskResult
+
     AttainmentDay.objects.all().delete()
-    run = assert_api_access(
+    DBTaskResult.objects.all().delete()
+    queued = assert_api_access(
         "/api/v1/analytics/refresh",
         method="post",
         forbidden_token=token_for(viewer),
         permitted_token=token_for(strategist),
+        ok=(202,),
     ).json()
-    assert (run["events"], run["tickets"]) == (13, 6)
+    assert queued["last_refresh"]["events"] == 13 and "background" in queued["message"]
+    task = DBTaskResult.objects.get(id=queued["task_id"])
+    assert task.task_path == "csi.analytics.tasks.refresh_rollups" and task.status == "READY"
+    assert AttainmentDay.objects.count() == 0  # nothing done in the request
+    assert task.task.call() == 13  # what the worker runs
     assert AttainmentDay.objects.count() == 5
     assert_api_access(
         "/api/v1/analytics/refresh",
         method="post",
         forbidden_token=token_for(owner),
         permitted_token=token_for(strategist),
+        ok=(202,),
     )
 
 

@@ -24,6 +24,7 @@ from csi.core.documents import DocumentErrors, ImportReport, Problems
 from csi.core.errors import ConflictError
 from csi.core.models import AuditEvent
 from csi.core.permissions import require
+from csi.core.spreadsheets import SafeWriter, restore_cell
 
 COLUMNS = [
     "key",
@@ -51,7 +52,7 @@ MAX_BYTES = 20 * 1024 * 1024
 def services_csv_export(*, actor: Any) -> str:
     require(actor, "catalog.view_catalog")
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for s in Service.objects.select_related("owner", "owning_team").order_by("key"):
         writer.writerow(
@@ -108,7 +109,7 @@ def _rows(name: str, text: str, problems: Problems) -> list[tuple[int, dict[str,
         if len(values) != len(header):
             problems.add(f"{name}, row {number}", f"has {len(values)} cells, the header has {len(header)}")
             continue
-        rows.append((number, dict(zip(header, (v.strip() for v in values), strict=True))))
+        rows.append((number, dict(zip(header, (restore_cell(v).strip() for v in values), strict=True))))
     if not rows and not problems.items:
         problems.add(name, "no service rows under the header")
     return rows

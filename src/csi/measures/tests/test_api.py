@@ -395,10 +395,11 @@ def test_rejected_upload_reports_rejects_and_commits_nothing(manager, viewer, de
     assert download["Content-Type"] == "text/csv; charset=utf-8"
     assert download["Content-Disposition"] == f'attachment; filename="import-run-{run.pk}-rejects.csv"'
     rows = list(csv.reader(io.StringIO(download.content.decode())))
+    # The download neutralises the formula (OWASP): a leading quote; the API's JSON keeps the value as read.
     assert rows[0] == ["line", "column", "value", "reason"] and rows[1][:3] == [
         "5",
         "event_at",
-        hostile_value,
+        "'" + hostile_value,
     ]
     assert_error_shape(api(None).get(f"/api/v1/import-runs/{run.pk}/rejects.csv"), 401)
     assert_error_shape(client.get("/api/v1/import-runs/999999/rejects.csv"), 404)

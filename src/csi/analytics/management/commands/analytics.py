@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import Http404
 
@@ -75,6 +76,8 @@ class Command(BaseCommand):
             getattr(self, "_" + options["action"])(actor, options)
         except (ValueError, Http404) as exc:
             raise CommandError(str(exc)) from exc
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
 
     def _table(self, rows: list[dict[str, Any]], columns: list[str]) -> None:
         widths = [max(len(c), *(len(_cell(r.get(c))) for r in rows)) if rows else len(c) for c in columns]

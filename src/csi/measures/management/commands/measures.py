@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from csi.core.cli import dump_yaml, errors_to_command_error
 from csi.core.documents import DocumentErrors
 from csi.core.errors import ConflictError
 from csi.core.permissions import SystemActor
+from csi.core.spreadsheets import SafeWriter
 from csi.measures import selectors, services
 from csi.measures.importer import ImportResult, import_file
 
@@ -283,7 +283,8 @@ def batch_data(batch: Any) -> dict[str, Any]:
 
 
 def write_rejects_csv(out: Any, rejects: Any) -> None:
-    writer = csv.writer(out)
+    """The reject report as CSV into `out`; values that a spreadsheet would evaluate are made text."""
+    writer = SafeWriter(out)
     writer.writerow(["line", "column", "value", "reason"])
     for reject in rejects:
         writer.writerow(

@@ -1,4 +1,5 @@
-"""`csi standards import|export|list`: service standards as code (OpenSLO and CSI Workbench YAML)."""
+"""`csi standards import|export|list|withdraw`: service standards as code (OpenSLO and CSI Workbench YAML),
+and withdrawing a version before it takes effect."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from csi.core.cli import dump_yaml, errors_to_command_error, print_report
 from csi.core.documents import DocumentErrors
+from csi.core.errors import ConflictError
 from csi.core.permissions import SystemActor
-from csi.standards import selectors
+from csi.standards import selectors, services
 from csi.standards.imports import standards_export, standards_import
 
 
@@ -23,7 +26,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{import,export,list}")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{import,export,list,withdraw}")
         imp = sub.add_parser("import", help="Import YAML files or folders (all or nothing).")
         imp.add_argument("paths", nargs="+", help="Files or folders (walked for *.yaml, *.yml).")
         imp.add_argument("--dry-run", action="store_true", help="Report what would change; store nothing.")
@@ -39,6 +42,9 @@ class Command(BaseCommand):
         )
         lst = sub.add_parser("list", help="List standards with their current version.")
         lst.add_argument("--json", action="store_true", help="Print JSON.")
+        wd = sub.add_parser("withdraw", help="Withdraw a version of a standard that is not yet in force.")
+        wd.add_argument("standard", help="The standard's key.")
+        wd.add_argument("version", type=int, help="The version's number.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = SystemActor("cli")
@@ -49,6 +55,8 @@ class Command(BaseCommand):
             except DocumentErrors as exc:
                 raise errors_to_command_error(exc) from exc
             print_report(self, report)
+        elif action == "withdraw":
+            self._withdraw(actor, options["standard"], options["version"])
         elif action == "export":
             text = dump_yaml(standards_export(actor=actor, fmt=options["format"]))
             if options["output"]:
@@ -77,3 +85,16 @@ class Command(BaseCommand):
                     self.stdout.write("No standards yet.")
                 for r in rows:
                     self.stdout.write(f"{r['key']:<36} {r['service']:<24} v{r['version']}  {r['target']}")
+
+    def _withdraw(self, actor: SystemActor, key: str, number: int) -> None:
+        try:
+            standard = selectors.standard_get(actor=actor, key=key)
+        except ObjectDoesNotExist as exc:
+            raise CommandError(f"There is no standard '{key}'.") from exc
+        try:
+            services.standard_version_withdraw(actor=actor, standard=standard, number=number)
+        except ObjectDoesNotExist as exc:
+            raise CommandError(str(exc)) from exc
+        except ConflictError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(f"Withdrew version {number} of {key}; it will not take effect.")
