@@ -11,6 +11,10 @@ from typing import Any
 
 _worker: subprocess.Popen[bytes] | None = None
 
+# The longest request line gunicorn reads (its maximum; the default 4,094 bytes answered a bare-HTML 414 to
+# a search of a few hundred non-ASCII characters, which the API's own 422 should answer). Still bounded.
+limit_request_line = 8190
+
 
 def when_ready(server: Any) -> None:
     global _worker

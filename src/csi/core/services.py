@@ -103,7 +103,7 @@ def _clean(instance: models.Model, exclude: Iterable[str] | None = None) -> None
         raise
 
 
-def _refuse_nulls(instance: models.Model, data: dict[str, Any]) -> None:
+def refuse_nulls(instance: models.Model, data: dict[str, Any]) -> None:
     """None for a field that cannot be null is a validation error (full_clean lets it through for a
     blank-able text field, and the database would then refuse it with an error)."""
     errors = {}
@@ -123,7 +123,7 @@ def model_create(*, actor: Actor, model: type[M], data: dict[str, Any], scope: m
     """Validate and save a new `model` from `data`, and audit it. Raises ValidationError or
     ConflictError (duplicate) with nothing stored. Permission checks are the caller's."""
     instance = model(**data)
-    _refuse_nulls(instance, data)
+    refuse_nulls(instance, data)
     _clean(instance)
     instance.save()
     audit_record(actor=actor, verb="create", obj=instance, after=snapshot(instance), scope=scope)
@@ -134,7 +134,7 @@ def model_update(*, actor: Actor, instance: M, data: dict[str, Any], scope: mode
     """Apply `data` to the instance, validate, save and audit the before/after values (no event when
     nothing changed). On a validation error the instance is restored and nothing is stored."""
     before = snapshot(instance)
-    _refuse_nulls(instance, data)
+    refuse_nulls(instance, data)
     for field, value in data.items():
         setattr(instance, field, value)
     try:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from csi.core.bounds import check_year
 from csi.core.errors import ConflictError
 from csi.core.permissions import require
-from csi.core.services import audit_record, model_create, model_delete, model_update, snapshot
+from csi.core.services import audit_record, model_create, model_delete, model_update, refuse_nulls, snapshot
 from csi.standards.models import (
     Calendar,
     Holiday,
@@ -257,6 +257,7 @@ def standard_revise(
     by the versions in force then. Changing nothing makes no version (409)."""
     require(actor, "standards.change_standard", standard)
     _check(changes, VERSION_FIELDS)
+    refuse_nulls(StandardVersion(), changes)
     current = (
         StandardVersion.objects.select_for_update().filter(standard=standard).order_by("-number").first()
     )

@@ -1,7 +1,7 @@
 """Endpoints for the catalog-wide directories: stakeholders, processes, organisation objectives, skills."""
 
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from csi.api.errors import ERROR_RESPONSES
@@ -28,7 +28,7 @@ IdPath = Path(..., ge=1, le=MAX_ID)
 
 
 class StakeholderFilter(Schema):
-    search: str | None = None
+    search: str | None = Field(None, max_length=200)
     kind: StakeholderKind | None = None
 
 

@@ -121,6 +121,18 @@ def test_standard_bad_input_stores_nothing(owner, service, api):
     assert (ServiceStandard.objects.count(), StandardVersion.objects.count()) == (0, 0)
 
 
+def test_a_revision_with_a_null_for_a_field_that_cannot_be_null_is_a_422(owner, service, api):
+    """Found by schemathesis: {"custom_metric": null} reached the database (a 500)."""
+    client = api(owner)
+    created = client.post("/api/v1/standards", {**STANDARD, "calendar": None}, content_type=J)
+    assert created.status_code == 201, created.content
+    key = STANDARD["key"]
+    for field in ("custom_metric", "comparator", "threshold_unit"):
+        response = client.post(f"/api/v1/standards/{key}/versions", {field: None}, content_type=J)
+        assert field in assert_error_shape(response, 422)["fields"], response.json()
+    assert StandardVersion.objects.count() == 1
+
+
 def test_service_hours(strategist, owner, viewer, service, api, token_for):
     api(strategist).post("/api/v1/calendars", OFFICE, content_type=J)
     assert api(viewer).get("/api/v1/services/email/hours").json() == {"calendar": None}
