@@ -274,6 +274,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             user.page.close()
             user.api.close()
         problems = server_log_problems(installation)
+        args.out.mkdir(parents=True, exist_ok=True)
+        server_log = (
+            args.out / f"load-{args.database}-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-server.log"
+        )
+        server_log.write_text((installation.folder / "server.log").read_text(errors="replace"))
     pages = {}
     for name in sorted(recorder.timings):
         pages[name] = {
@@ -301,6 +306,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "overall": overall,
         "pages": pages,
         "server_log": problems,
+        "server_log_file": str(server_log),
         "error_samples": recorder.samples,
     }
 

@@ -47,6 +47,16 @@ PAGES = [
     ("audit log", "/admin/audit/", "ada.admin"),
 ]
 
+# Copies the demo's audit events (with their actors, types and scopes) until the trail holds `target`.
+GROW_AUDIT_TRAIL = """
+from csi.core.models import AuditEvent
+fields = [f.name for f in AuditEvent._meta.concrete_fields if f.name not in ("id", "created_at")]
+seed = list(AuditEvent.objects.values(*fields))
+while (have := AuditEvent.objects.count()) < {target}:
+    batch = [AuditEvent(**seed[i % len(seed)]) for i in range(min(5000, {target} - have))]
+    AuditEvent.objects.bulk_create(batch)
+"""
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -56,35 +66,49 @@ def main() -> None:
         "--repeat", type=int, default=40, help="Timed GETs per page (default 40, at most 500)."
     )
     parser.add_argument("--only", help="Only the pages whose name contains this text.")
+    parser.add_argument(
+        "--audit-events",
+        type=int,
+        default=0,
+        help="Grow the audit trail to about this many events first (copies of the demo's), as after months "
+        "of use; at most 1,000,000.",
+    )
     parser.add_argument("--out", type=Path, default=Path("var/bench"))
     args = parser.parse_args()
-    if not 1 <= args.repeat <= 500:
-        parser.error("--repeat must be 1..500: the run is bounded.")
+    if not 1 <= args.repeat <= 500 or not 0 <= args.audit_events <= 1_000_000:
+        parser.error("--repeat must be 1..500 and --audit-events 0..1,000,000: the run is bounded.")
     pages = [p for p in PAGES if not args.only or args.only in p[0]]
     rows = {}
-    with (
-        demo_installation(args.database, args.postgres_url) as installation,
-        served(installation, workers=2, threads=4, worker=False) as port,
-    ):
-        clients: dict[str, Client] = {}
-        for name, path, username in pages:
-            if username not in clients:
-                clients[username] = Client(port)
-                clients[username].sign_in(username, installation.passwords[username])
-            client = clients[username]
-            timings, errors = [], 0
-            for turn in range(WARM_UP + args.repeat):
-                start = time.perf_counter()
-                answer = client.get(path)
-                elapsed = time.perf_counter() - start
-                errors += answer.status != 200
-                if turn >= WARM_UP:
-                    timings.append(elapsed)
-            rows[f"{name} `{path}`"] = {**summarise(timings), "errors": errors}
-    result = {"database": args.database, "repeat": args.repeat, "machine": machine(), "pages": rows}
+    with demo_installation(args.database, args.postgres_url) as installation:
+        if args.audit_events:
+            installation.csi("shell", "-c", GROW_AUDIT_TRAIL.format(target=args.audit_events))
+        with served(installation, workers=2, threads=4, worker=False) as port:
+            clients: dict[str, Client] = {}
+            for name, path, username in pages:
+                if username not in clients:
+                    clients[username] = Client(port)
+                    clients[username].sign_in(username, installation.passwords[username])
+                client = clients[username]
+                timings, errors = [], 0
+                for turn in range(WARM_UP + args.repeat):
+                    start = time.perf_counter()
+                    answer = client.get(path)
+                    elapsed = time.perf_counter() - start
+                    errors += answer.status != 200
+                    if turn >= WARM_UP:
+                        timings.append(elapsed)
+                rows[f"{name} `{path}`"] = {**summarise(timings), "errors": errors}
+    result = {
+        "database": args.database,
+        "repeat": args.repeat,
+        "audit_events": args.audit_events,
+        "machine": machine(),
+        "pages": rows,
+    }
     m = result["machine"]
     text = (
-        f"One user, {args.repeat} sequential GETs per page after {WARM_UP} warm-ups, {args.database}, "
+        f"One user, {args.repeat} sequential GETs per page after {WARM_UP} warm-ups, {args.database}"
+        f"{f', audit trail grown to {args.audit_events:,} events' if args.audit_events else ''}, "
         f"csi serve 2 workers x 4 threads without the background worker; {m['at']}, commit {m['commit']}, "
         f"load average at the end {m['load_average']}.\n\n" + markdown_table(rows, TARGET_P95_MS) + "\n"
     )
