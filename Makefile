@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CSI    := $(BIN)/csi
+# The load benchmark in `make bench`: bounded (it stops by itself after this many minutes, at most 60).
+LOAD_MINUTES  ?= 10
+LOAD_DATABASE ?= sqlite
 
 .PHONY: venv run test test-fast lint format bench browser schemathesis clean
 
@@ -41,6 +44,9 @@ bench: venv
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/catalog_import.py
 	$(BIN)/python benchmarks/measures.py
+	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python benchmarks/cli_start.py
+	$(BIN)/python benchmarks/load.py --minutes $(LOAD_MINUTES) --database $(LOAD_DATABASE)
 
 schemathesis: venv
 	bash scripts/schemathesis.sh

@@ -1,12 +1,15 @@
 """The `csi` command as a person runs it: a subprocess against the test database, then the API over HTTP."""
 
 import json
+import os
+import subprocess
 import urllib.request
 
 import pytest
 
 from csi.accounts.models import ApiToken, User
 from csi.core.models import AuditEvent
+from csi.core.pytest_plugin import csi_executable
 
 
 def http_get(url: str, token: str | None = None) -> tuple[int, dict]:
@@ -171,3 +174,41 @@ def check_demo_improvement() -> None:
     days = AttainmentDay.objects.filter(tickets__gt=0).values_list("day", flat=True)
     first, last = days.order_by("day").first(), days.order_by("-day").first()
     assert f"from {first} to {last}" in entries[0].description
+
+
+# What only some commands need: the whole API (every router and its schemas), the analytics engine,
+# Arrow, the chart renderer. Loading them cost a second at the start of every command.
+HEAVY = ("csi.api_root", "ibis", "duckdb", "pyarrow", "vl_convert", "scipy")
+
+
+def modules_loaded(cli, *args: str) -> set[str]:
+    """The modules `csi ARGS` imports, from Python's import-time report on stderr."""
+    env = {**os.environ, "DATABASE_URL": cli.database_url, "PYTHONPROFILEIMPORTTIME": "1"}
+    result = subprocess.run([csi_executable(), *args], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),
+        ("register", "list"),
+        ("plans", "list"),
+        ("initiatives", "list"),
+        ("catalog", "--help"),
+        ("standards", "--help"),
+        ("createuser", "--help"),
+        ("token", "--help"),
+    ],
+)
+def test_commands_start_without_loading_what_they_do_not_need(cli, args):
+    loaded = modules_loaded(cli, *args)
+    assert "django" in loaded  # the report was read
+    assert not [m for m in HEAVY if m in loaded], (
+        f"csi {' '.join(args)} loaded {[m for m in HEAVY if m in loaded]}"
+    )

@@ -28,7 +28,7 @@ class AnalyticsConfig(AppConfig):
         from csi.analytics.home import analytics_actions
         from csi.catalog.sections import ServiceSection, register_service_section
         from csi.core.home import register_action_provider
-        from csi.measures.services import on_data_changed
+        from csi.measures.hooks import on_data_changed
 
         on_data_changed(_refresh_after_change)
         register_action_provider(analytics_actions)

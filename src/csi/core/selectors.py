@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from csi.core.models import AuditEvent, Notification
@@ -40,6 +41,16 @@ def audit_event_list(
     if until_date is not None:
         events = events.filter(created_at__lte=datetime.combine(until_date, time.max, tzinfo=tz))
     return events
+
+
+def audit_actors(*, actor: Any) -> list[tuple[int, str]]:
+    """The people who appear in the trail as (user id, username), by username, for filter choices.
+
+    One query over the users with an indexed probe of the trail for each, so its cost follows the
+    number of users, not the number of events (a DISTINCT over the trail read every event)."""
+    require(actor, "core.view_auditevent")
+    users = get_user_model().objects.filter(Exists(AuditEvent.objects.filter(actor_id=OuterRef("pk"))))
+    return [(pk, str(name)) for pk, name in users.order_by("username").values_list("pk", "username")]
 
 
 def audit_object_types(*, actor: Any) -> list[str]:

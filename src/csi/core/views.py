@@ -18,7 +18,7 @@ from csi.core.documents import DocumentErrors
 from csi.core.forms import AuditFilterForm
 from csi.core.http import HtmxHttpRequest
 from csi.core.imports import import_uploads
-from csi.core.models import AuditEvent, Notification
+from csi.core.models import Notification
 
 
 @login_required
@@ -26,14 +26,10 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
     """The audit trail with filters (actor, object type, date range). Administrators only."""
     if not request.user.has_perm("core.view_auditevent"):
         raise PermissionDenied
-    actors = list(
-        AuditEvent.objects.filter(actor__isnull=False)
-        .order_by("actor_label")
-        .values_list("actor_id", "actor_label")
-        .distinct()
-    )
     form = AuditFilterForm(
-        request.GET or None, actors=actors, object_types=selectors.audit_object_types(actor=request.user)
+        request.GET or None,
+        actors=selectors.audit_actors(actor=request.user),
+        object_types=selectors.audit_object_types(actor=request.user),
     )
     filters = {}
     if form.is_bound and form.is_valid():

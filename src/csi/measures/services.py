@@ -3,7 +3,6 @@ permission-checked, validated first and audited; import runs are in `csi.measure
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -15,21 +14,9 @@ from csi.core.errors import ConflictError
 from csi.core.permissions import require
 from csi.core.services import Actor, audit_record, model_create, model_delete, model_update, snapshot
 from csi.measures.choices import BatchStatus
+from csi.measures.hooks import notify_data_changed
 from csi.measures.models import DataSource, ImportBatch, MappingProfile, ServiceMappingRule
 from csi.measures.profiles import ProfileDocument, builtin_profiles, profile_from_text
-
-# Called (on commit) with a source id whenever what its analytics show may have changed: a batch
-# committed or deleted, a rule changed. The analytics app registers its rollup refresh here.
-_data_changed_hooks: list[Callable[[int], None]] = []
-
-
-def on_data_changed(hook: Callable[[int], None]) -> None:
-    _data_changed_hooks.append(hook)
-
-
-def _notify(source_id: int) -> None:
-    for hook in _data_changed_hooks:
-        hook(source_id)
 
 
 def data_changed(source_id: int) -> None:
@@ -38,7 +25,7 @@ def data_changed(source_id: int) -> None:
     for _savepoints, pending, *_ in connection.run_on_commit:
         if getattr(pending, "csi_source_id", None) == source_id:
             return
-    notify = partial(_notify, source_id)
+    notify = partial(notify_data_changed, source_id)
     notify.csi_source_id = source_id  # type: ignore[attr-defined]
     transaction.on_commit(notify)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 
 from csi.core.errors import ConflictError
@@ -15,7 +16,17 @@ M = TypeVar("M", bound=models.Model)
 
 def next_number(model: type[models.Model], prefix: str) -> str:
     """The next number of a series (CSI-0001, INI-0001): one more than the highest given so far.
-    Called inside the creating transaction; the unique constraint refuses a concurrent twin."""
+
+    Must be called inside the creating transaction: the series stays locked until that transaction
+    ends, so two people creating at once get two numbers one after the other, never the same number
+    (which the unique constraint would refuse, failing the second person's save). SQLite takes the
+    database's write lock at BEGIN already (IMMEDIATE transactions); PostgreSQL takes a transaction-level
+    advisory lock on the series."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("next_number() runs inside the transaction that creates the numbered row.")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"csi-number:{prefix}".encode())])
     last = (
         model._default_manager.filter(number__startswith=prefix + "-")
         .order_by("-number")

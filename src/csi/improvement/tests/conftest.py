@@ -148,6 +148,18 @@ T2,2024-01-10T21:00:00Z,Resolved,P2,Mailbox
 """
 
 
+# A standard's first version: incidents resolved within 8 hours, 80 % of them, per calendar month.
+RESOLUTION_IN_8_HOURS = {
+    "metric": "resolution_time",
+    "threshold": "8",
+    "threshold_unit": "hours",
+    "target_percent": "80",
+    "window_kind": "calendar",
+    "calendar_period": "month",
+    "window_time_zone": "UTC",
+}
+
+
 @pytest.fixture
 def measured(service: Any, tmp_path: Path) -> Any:
     """`service` with a resolution standard, two tickets imported and mapped to it, rollups computed."""
@@ -155,15 +167,7 @@ def measured(service: Any, tmp_path: Path) -> Any:
         actor=SYSTEM,
         service=service,
         data={"key": "email-resolution", "name": "Incidents resolved in 8 hours", "kind": "sla"},
-        version={
-            "metric": "resolution_time",
-            "threshold": "8",
-            "threshold_unit": "hours",
-            "target_percent": "80",
-            "window_kind": "calendar",
-            "calendar_period": "month",
-            "window_time_zone": "UTC",
-        },
+        version=RESOLUTION_IN_8_HOURS,
         effective_at=datetime(2024, 1, 1, tzinfo=UTC),
     )
     source = measures_services.source_create(

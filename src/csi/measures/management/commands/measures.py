@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -16,7 +16,9 @@ from csi.core.errors import ConflictError
 from csi.core.permissions import SystemActor
 from csi.core.spreadsheets import SafeWriter
 from csi.measures import selectors, services
-from csi.measures.importer import ImportResult, import_file
+
+if TYPE_CHECKING:
+    from csi.measures.importer import ImportResult
 
 
 def _error(exc: Exception) -> CommandError:
@@ -99,6 +101,9 @@ class Command(BaseCommand):
             raise _error(exc) from exc
 
     def _import(self, actor: SystemActor, options: dict[str, Any]) -> None:
+        # Imported here: the importer loads DuckDB, Ibis and pyarrow, which the other subcommands do not need.
+        from csi.measures.importer import import_file
+
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
