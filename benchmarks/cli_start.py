@@ -69,7 +69,7 @@ def main() -> None:
     m = machine()
     lines = [
         f"`csi` start-up, median of {args.repeat} runs after one warm-up, demo data on SQLite (CPU time is "
-        "the child's user+sys, which a busy machine disturbs less than wall time); {m['at']}, commit "
+        f"the child's user+sys, which a busy machine disturbs less than wall time); {m['at']}, commit "
         f"{m['commit']}, load average at the end {m['load_average']}.",
         "",
         f"| command | wall, median s | wall, fastest s | CPU (user+sys), median s | < {TARGET_SECONDS} s |",

@@ -77,6 +77,8 @@ class Recorder:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def timed(self, name: str, call: Any, ok: tuple[int, ...] = (200,)) -> Any:
+        """Time one request; count it as an error on a refused connection, a timeout or an unexpected
+        status (409 is a conflict, not an error)."""
         start = time.perf_counter()
         try:
             answer = call()
@@ -88,6 +90,8 @@ class Recorder:
                     self.samples.append(f"{name}: {type(exc).__name__}: {exc}")
             return None
         elapsed = time.perf_counter() - start
+        if answer is None:  # the action found nothing to do (its reads were counted on their own)
+            return None
         with self.lock:
             self.timings[name].append(elapsed)
             if answer.status == 409:
@@ -119,7 +123,10 @@ def read_demo(port: int, installation: Installation) -> Demo:
 class User:
     """One simulated person: a session for the pages, a token for the API."""
 
-    def __init__(self, index: int, username: str, port: int, installation: Installation, demo: Demo) -> None:
+    def __init__(
+        self, index: int, username: str, port: int, installation: Installation, demo: Demo, recorder: Recorder
+    ) -> None:
+        self.recorder = recorder
         self.username = username
         self.rng = random.Random(index)  # noqa: S311 - a reproducible mix, not a secret
         self.demo = demo
@@ -163,7 +170,7 @@ class User:
             mix.append((2, "raise entry (form)", self.raise_entry))
         if self.demo.changeable.get(self.username):
             mix.append((2, "status update (form)", self.status_update))
-            mix.append((1, "hold/resume (API)", self.hold_or_resume))
+            mix.append((1, "hold/resume", self.hold_or_resume))
         return mix
 
     def raise_entry(self) -> Any:
@@ -196,19 +203,26 @@ class User:
             referer=f"/initiatives/{number}/",
         )
 
-    def hold_or_resume(self) -> Any:
+    def hold_or_resume(self) -> None:
+        """Read the initiative (its version and the actions open to this user), then hold or resume it:
+        two requests, each counted on its own."""
         number = self.rng.choice(self.demo.changeable[self.username])
-        detail = self.api.get(f"/api/v1/initiatives/{number}")
-        if detail.status != 200:
-            return detail
+        detail = self.recorder.timed("API initiative", lambda: self.api.get(f"/api/v1/initiatives/{number}"))
+        if detail is None or detail.status != 200:
+            return None
         body = detail.json()
         possible = {a["action"] for a in body["actions"]} & {"hold", "resume"}
-        if not possible:
-            return detail  # someone else moved it on; reading it was the work
-        action = possible.pop()
-        return self.api.post_json(
-            f"/api/v1/initiatives/{number}/{action}", {"version": body["version"], "reason": "Load benchmark"}
-        )
+        if possible:  # else someone else moved it on: nothing to post
+            action = possible.pop()
+            self.recorder.timed(
+                "hold/resume (API)",
+                lambda: self.api.post_json(
+                    f"/api/v1/initiatives/{number}/{action}",
+                    {"version": body["version"], "reason": "Load benchmark"},
+                ),
+                ok=(200,),
+            )
+        return None
 
 
 def import_slices() -> list[bytes]:
@@ -232,7 +246,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ):
         demo = read_demo(port, installation)
         names = list(installation.passwords)
-        users = [User(i, names[i % len(names)], port, installation, demo) for i in range(args.users)]
+        users = [
+            User(i, names[i % len(names)], port, installation, demo, recorder) for i in range(args.users)
+        ]
         stop = time.monotonic() + args.minutes * 60
         started = time.monotonic()
 
@@ -243,7 +259,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             while time.monotonic() < stop:
                 _, name, call = user.rng.choices(mix, weights)[0]
                 ok = (200, 302) if "(form)" in name else (200, 201)
-                recorder.timed(name, call, ok=ok)
+                try:
+                    recorder.timed(name, call, ok=ok)
+                except Exception as exc:  # an answer the benchmark could not read: an error, and go on
+                    with recorder.lock:
+                        recorder.errors[name] += 1
+                        recorder.samples.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
                 time.sleep(user.rng.uniform(args.think_min, args.think_max))
 
         def importer() -> None:

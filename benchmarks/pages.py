@@ -50,7 +50,7 @@ PAGES = [
 # Copies the demo's audit events (with their actors, types and scopes) until the trail holds `target`.
 GROW_AUDIT_TRAIL = """
 from csi.core.models import AuditEvent
-fields = [f.name for f in AuditEvent._meta.concrete_fields if f.name not in ("id", "created_at")]
+fields = [f.attname for f in AuditEvent._meta.concrete_fields if f.name not in ("id", "created_at")]
 seed = list(AuditEvent.objects.values(*fields))
 while (have := AuditEvent.objects.count()) < {target}:
     batch = [AuditEvent(**seed[i % len(seed)]) for i in range(min(5000, {target} - have))]
