@@ -52,6 +52,13 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
+def _parsed(text: str | None) -> date | datetime | None:
+    """A bound recorded by `_day` back as the date or time it names."""
+    if text is None:
+        return None
+    return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+
+
 def _day(params: dict[str, Any], name: str) -> str | None:
     """A date or time bound as ISO text (what the query records), or None when not given."""
     value = params.get(name)
@@ -136,8 +143,8 @@ def _evidence_rows(actor: Actor, kind: str, query: dict[str, Any]) -> list[Any]:
                 actor=actor,
                 source_key=query["source_key"],
                 by=query["by"],
-                start=query["start"],
-                end=query["end"],
+                start=_parsed(query["start"]),
+                end=_parsed(query["end"]),
             )
     except Http404 as exc:
         raise ValidationError({"source_key": str(exc)}) from None
