@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed-stamp
 CSI    := $(BIN)/csi
 # The load benchmark in `make bench`: bounded (it stops by itself after this many minutes, at most 60).
 LOAD_MINUTES  ?= 10
-LOAD_DATABASE ?= sqlite
+# The load benchmark runs once per database named here (PostgreSQL at 127.0.0.1:5432).
+LOAD_DATABASES ?= sqlite postgres
 
 .PHONY: venv run test test-fast lint format bench browser schemathesis clean
 
@@ -46,7 +47,9 @@ bench: venv
 	$(BIN)/python benchmarks/measures.py
 	$(BIN)/python benchmarks/pages.py
 	$(BIN)/python benchmarks/cli_start.py
-	$(BIN)/python benchmarks/load.py --minutes $(LOAD_MINUTES) --database $(LOAD_DATABASE)
+	$(BIN)/python benchmarks/bounds.py
+	$(BIN)/python benchmarks/import_bounds.py
+	for db in $(LOAD_DATABASES); do $(BIN)/python benchmarks/load.py --minutes $(LOAD_MINUTES) --database $$db || exit 1; done
 
 schemathesis: venv
 	bash scripts/schemathesis.sh
