@@ -145,13 +145,13 @@ def _above_limit(initiative: Any) -> bool:
     return bool(asked and asked > initiative.plan.budget_limit)
 
 
-def _excluded(initiative: Any, action: str) -> set[int | None]:
-    """Who may not decide `action` on the initiative: who proposed it or last changed its terms, and for
-    funding who requested the budget."""
-    people = {initiative.proposed_by_id, initiative.terms_changed_by_id}
+def _excluded(initiative: Any, action: str) -> set[int]:
+    """Who may not decide `action` on the initiative: who proposed it, everyone who changed its terms,
+    and for funding everyone who requested its budget."""
+    people = {initiative.proposed_by_id, initiative.terms_changed_by_id, *(initiative.terms_authors or [])}
     if action in FUNDING:
-        people.add(initiative.budget_requested_by_id)
-    return people - {None}
+        people |= {initiative.budget_requested_by_id, *(initiative.budget_requesters or [])}
+    return {p for p in people if p is not None}
 
 
 SELF_EXCLUDED = frozenset({"approve", "reject", "fund", "decline-budget"})
@@ -169,12 +169,23 @@ def transition_refusal(user: Any, initiative: Any, action: str) -> str | None:
     if action in SELF_EXCLUDED or action == "close":
         if action in SELF_EXCLUDED and _is(user, initiative.proposed_by_id):
             return "You proposed this initiative: someone else must approve or fund it."
-        if action in SELF_EXCLUDED and _is(user, initiative.terms_changed_by_id):
+        if (
+            action in SELF_EXCLUDED
+            and _active(user)
+            and (user.pk == initiative.terms_changed_by_id or user.pk in (initiative.terms_authors or []))
+        ):
             return (
-                "You last changed this initiative's terms (objectives, scope or budget): someone else must "
-                "approve or fund them."
+                "You changed this initiative's terms (objectives, scope or budget): someone else must approve "
+                "or fund them."
             )
-        if action in FUNDING and _is(user, initiative.budget_requested_by_id):
+        if (
+            action in FUNDING
+            and _active(user)
+            and (
+                user.pk == initiative.budget_requested_by_id
+                or user.pk in (initiative.budget_requesters or [])
+            )
+        ):
             return "You requested this budget: someone else must decide on it."
         if needs_steering(initiative, action):
             if has_role(user, STEERING):
@@ -217,6 +228,13 @@ def plan_governance_refusal(user: Any, plan: Any, data: dict[str, Any]) -> str |
             return (
                 "Only the steering committee sets a plan's budget limit: create the plan with a limit of 0 and "
                 "ask them to set it."
+            )
+        owner, kind = data.get("owner"), str(data.get("kind", ""))
+        role = PLAN_OWNER_ROLE.get(kind)
+        if owner is not None and not (_is(user, _pk(owner)) and role is not None and has_role(user, role)):
+            return (
+                "Only the steering committee names a plan's owner: leave the owner empty (or name yourself, "
+                "if you hold the owner role of this kind of plan) and ask them to set it."
             )
         return None
     if "owner" in data and _pk(data["owner"]) != plan.owner_id:

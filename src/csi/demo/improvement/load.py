@@ -119,7 +119,8 @@ def _plan(ctx: Context, spec: PlanSpec) -> Plan:
             "name": spec.name,
             "scope": spec.scope,
             "vision": spec.vision,
-            "owner": ctx.users[spec.owner],
+            # A creator names only themself the owner; anyone else is named by the steering committee.
+            "owner": creator if spec.owner == spec.creator else None,
             "maintainer": ctx.users[spec.maintainer] if spec.maintainer else None,
             "period_start_date": ctx.window.period_start,
             "period_end_date": ctx.window.period_end,
@@ -128,12 +129,13 @@ def _plan(ctx: Context, spec: PlanSpec) -> Plan:
             "processes": list(Process.objects.filter(key__in=spec.processes)),
         },
     )
-    if spec.budget_limit:  # the steering committee sets the limit the owner decides within
+    # The steering committee names the owner (when the creator is not) and sets the limit she decides within.
+    governance: dict[str, Any] = {"budget_limit": Decimal(spec.budget_limit)} if spec.budget_limit else {}
+    if spec.owner != spec.creator:
+        governance["owner"] = ctx.users[spec.owner]
+    if governance:
         plan = plan_services.plan_update(
-            actor=ctx.users["sam.steering"],
-            plan=plan,
-            data={"budget_limit": Decimal(spec.budget_limit)},
-            version=plan.version,
+            actor=ctx.users["sam.steering"], plan=plan, data=governance, version=plan.version
         )
     for title, description, aligned in spec.objectives:
         plan_services.plan_objective_add(

@@ -94,6 +94,10 @@ class Initiative(models.Model):
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     terms_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Everyone who ever changed the terms, and everyone who ever requested the budget (user ids): none of
+    # them approves or funds this initiative (a single "last" person would be overwritten by the next).
+    terms_authors = models.JSONField(default=list, blank=True, editable=False)
+    budget_requesters = models.JSONField(default=list, blank=True, editable=False)
     budget_requested_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )

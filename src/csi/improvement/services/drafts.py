@@ -85,11 +85,22 @@ def initiative_draft_create(
         },
     )
     if initiative.scope or initiative.budget_requested:  # the creator set terms an approver will decide on
-        Initiative.objects.filter(pk=initiative.pk).update(
-            terms_changed_by=_user(actor), terms_changed_at=timezone.now()
-        )
-        initiative.refresh_from_db(fields=["terms_changed_by", "terms_changed_at"])
+        terms_changed(actor=actor, initiative=initiative)
     return initiative
+
+
+def terms_changed(*, actor: Actor, initiative: Initiative) -> None:
+    """Record that `actor` changed the initiative's terms: the last to change them, and one of the
+    people who changed them since the last approval (none of whom may approve or fund them)."""
+    current = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    authors = list(current.terms_authors or [])
+    user = _user(actor)
+    if user is not None and user.pk not in authors:
+        authors.append(user.pk)
+    Initiative.objects.filter(pk=initiative.pk).update(
+        terms_changed_by=user, terms_changed_at=timezone.now(), terms_authors=authors
+    )
+    initiative.refresh_from_db(fields=["terms_changed_by", "terms_changed_at", "terms_authors"])
 
 
 def approved_terms(initiative: Initiative) -> dict[str, Any]:
@@ -103,6 +114,8 @@ def approved_terms(initiative: Initiative) -> dict[str, Any]:
             o.service_id,
             o.target_value,
             o.due_date.isoformat() if o.due_date else None,
+            o.unit,
+            o.source_key,
         )
         for o in initiative.objectives.all()
     )

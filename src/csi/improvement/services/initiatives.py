@@ -33,9 +33,9 @@ from csi.improvement.services.common import bump_version, versioned_update
 from csi.improvement.services.drafts import (
     EDITABLE,
     _check_parent,
-    _user,
     approved_terms,
     initiative_draft_create,
+    terms_changed,
     timeline_add,
 )
 from csi.improvement.services.register import opportunity_transition
@@ -87,10 +87,7 @@ def _after_terms_edit(actor: Actor, initiative: Initiative, before: dict[str, An
     """When the edit changed the terms (objectives, scope, budget), stamp who changed them (that person
     may not approve or fund them); after approval, send the initiative back for approval."""
     if _terms(initiative) != before:
-        Initiative.objects.filter(pk=initiative.pk).update(
-            terms_changed_by=_user(actor), terms_changed_at=timezone.now()
-        )
-        initiative.refresh_from_db(fields=["terms_changed_by", "terms_changed_at"])
+        terms_changed(actor=actor, initiative=initiative)
     _reapprove_if_changed(actor, initiative)
 
 

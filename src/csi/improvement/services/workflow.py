@@ -107,7 +107,11 @@ def initiative_transition(
             raise ValidationError(
                 {"budget_requested": "Set the budget to request in the business case first."}
             )
-        fields.update(budget_requested_by=_user(actor))
+        requesters = list(initiative.budget_requesters or [])
+        requester = _user(actor)
+        if requester is not None and requester.pk not in requesters:
+            requesters.append(requester.pk)
+        fields.update(budget_requested_by=_user(actor), budget_requesters=requesters)
     elif action == "fund":
         if money is None or money <= 0:
             raise ValidationError({"amount": "Give the approved amount."})

@@ -109,7 +109,8 @@ def test_done_when_from_a_raised_entry_to_an_implemented_initiative(
         ["CSI-0001"],
     )
 
-    # The plan owner hands it to the contributor, with a budget; a plan objective makes it relevant.
+    # The plan owner hands it to the contributor, who writes the budget (terms the plan owner then decides
+    # on, so she must not write them); a plan objective makes it relevant.
     goal = post(sip_owner, "/plans/email-sip/objectives", {"title": "Faster resolution"}).json()
     changed = patch(
         sip_owner,
@@ -117,10 +118,11 @@ def test_done_when_from_a_raised_entry_to_an_implemented_initiative(
         {
             "version": initiative["version"],
             "owner": "contributor",
-            "budget_requested": "5000",
             "gap_analysis": "Mailbox tickets wait for the second line.",
         },
     )
+    assert changed.status_code == 200, changed.content
+    changed = patch(raiser, url, {"version": changed.json()["version"], "budget_requested": "5000"})
     assert changed.status_code == 200, changed.content
     assert (changed.json()["owner"], changed.json()["budget_requested"]) == ("contributor", "5000.00")
 
@@ -255,8 +257,11 @@ def at_step(
         data={
             "title": "Cut email resolution time",
             "owner": people["contributor"],
-            "budget_requested": budget,
         },
+    )
+    # The initiative's owner writes its terms, so the plan owner may decide on them.
+    initiative_services.initiative_update(
+        actor=people["contributor"], initiative=initiative, data={"budget_requested": budget}, version=None
     )
     initiative_services.objective_add(
         actor=people["contributor"],

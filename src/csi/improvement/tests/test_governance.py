@@ -146,7 +146,7 @@ def test_an_administrator_cannot_make_himself_owner_then_approve(everyone, plan,
     _refused_plan_patch(admin, plan, {"maintainer": "admin"})
     new = post(admin, "/plans", {**NEW_PLAN, "owner": "admin", "budget_limit": "0"})
     assert_error_shape(new, 403)
-    assert "Administrators make no business decisions" in new.json()["error"]["message"]
+    assert "Only the steering committee names a plan's owner" in new.json()["error"]["message"]
     assert not Plan.objects.filter(key="printing-sip").exists()
 
 
@@ -198,7 +198,7 @@ def test_whoever_last_changed_the_terms_cannot_approve_them(everyone, plan, clie
     assert initiative.terms_changed_by == everyone["owner"]
     before, trail = get(owner, url), history()
     error = assert_error_shape(post(owner, f"{url}/approve", {"version": initiative.version}), 403)
-    assert "You last changed this initiative's terms" in error["message"]
+    assert "You changed this initiative's terms" in error["message"]
     assert get(owner, url) == before and history() == trail
     # It waits for the steering committee instead, who approves.
     assert [d["initiative"]["number"] for d in get(steering, "/decisions")] == [initiative.number]
@@ -307,3 +307,119 @@ def test_who_may_change_an_initiatives_terms_and_may_then_not_approve_them(
         decider = "steering" if role == "owner" else "owner"
         approved = post(client_of(everyone[decider]), f"{url}/approve", {"version": initiative.version})
         assert approved.status_code == 200, (role, approved.content)
+
+
+# Found by a review of the first version of these rules, which kept only the last person who changed the
+# terms or requested the budget: the next person's change cleared the earlier one's exclusion.
+
+
+def _draft_by_plan_owner(everyone: dict[str, Any], plan: Plan) -> Initiative:
+    """A SIP initiative the plan owner creates with a 9,000 budget (within her 10,000 limit), for the
+    contributor, who then adds the objective and proposes it."""
+    from datetime import date
+
+    from csi.improvement.services import initiatives as initiative_services
+    from csi.improvement.services import workflow
+
+    initiative = initiative_services.initiative_create(
+        actor=everyone["owner"],
+        plan=plan,
+        data={
+            "title": "Cut email resolution time",
+            "owner": everyone["contributor"],
+            "budget_requested": 9000,
+        },
+    )
+    initiative_services.objective_add(
+        actor=everyone["contributor"],
+        initiative=initiative,
+        data={
+            "title": "Median resolution under 8 hours",
+            "kpi_kind": "measure",
+            "measure": "median_resolution_hours",
+            "service": plan.services.get(),
+            "target_value": 8.0,
+            "due_date": date(2026, 6, 30),
+        },
+    )
+    initiative.refresh_from_db()
+    return workflow.initiative_transition(
+        actor=everyone["contributor"], initiative=initiative, action="propose", version=initiative.version
+    )
+
+
+def test_everyone_who_changed_the_terms_stays_excluded_not_only_the_last(everyone, plan, client_of):
+    owner, steering = client_of(everyone["owner"]), client_of(everyone["steering"])
+    client_of(everyone["contributor"])
+    initiative = _draft_by_plan_owner(everyone, plan)
+    url = f"/initiatives/{initiative.number}"
+    assert initiative.terms_changed_by == everyone["contributor"]  # the last, but not the only one
+    error = assert_error_shape(post(owner, f"{url}/approve", {"version": initiative.version}), 403)
+    assert "You changed this initiative's terms" in error["message"]
+    assert [d["initiative"]["number"] for d in get(steering, "/decisions")] == [initiative.number]
+    approved = post(steering, f"{url}/approve", {"version": initiative.version})
+    assert approved.status_code == 200, approved.content
+    # She raises the budget after approval; the contributor then fixes a typo in the scope: still not hers.
+    raised = patch(owner, url, {"version": approved.json()["version"], "budget_requested": "9500"})
+    assert raised.status_code == 200 and raised.json()["state"] == "proposed"
+    fixed = patch(
+        client_of(everyone["contributor"]), url, {"version": raised.json()["version"], "scope": "Email"}
+    )
+    assert fixed.status_code == 200
+    assert_error_shape(post(owner, f"{url}/approve", {"version": fixed.json()["version"]}), 403)
+
+
+def test_whoever_requested_the_budget_stays_excluded_after_a_decline(everyone, plan, client_of):
+    """The plan owner requests the budget, the steering committee declines it, the contributor requests
+    it again: the plan owner still may not fund what she asked for."""
+    from csi.improvement.services import workflow
+
+    owner, steering = client_of(everyone["owner"]), client_of(everyone["steering"])
+    initiative = at_step(everyone, plan, 2)  # approved by the plan owner; budget written by the contributor
+    initiative = workflow.initiative_transition(
+        actor=everyone["owner"], initiative=initiative, action="request-budget", version=initiative.version
+    )
+    url = f"/initiatives/{initiative.number}"
+    declined = post(
+        steering, f"{url}/decline-budget", {"version": initiative.version, "reason": "Not this year"}
+    )
+    assert declined.status_code == 200, declined.content
+    initiative = workflow.initiative_transition(
+        actor=everyone["contributor"],
+        initiative=initiative,
+        action="request-budget",
+        version=declined.json()["version"],
+    )
+    error = assert_error_shape(
+        post(owner, f"{url}/fund", {"version": initiative.version, "amount": "5000"}), 403
+    )
+    assert "You requested this budget" in error["message"]
+    funded = post(steering, f"{url}/fund", {"version": initiative.version, "amount": "5000"})
+    assert funded.status_code == 200, funded.content
+
+
+def test_an_objectives_unit_and_data_source_are_terms_too(everyone, plan, client_of):
+    owner = client_of(everyone["owner"])
+    initiative = at_step(everyone, plan, 2)  # approved
+    objective = initiative.objectives.get()
+    url = f"/initiatives/{initiative.number}"
+    changed = patch(
+        owner, f"{url}/objectives/{objective.pk}", {"version": initiative.version, "unit": "days"}
+    )
+    assert changed.status_code == 200, changed.content
+    initiative.refresh_from_db()
+    assert initiative.state == "proposed" and initiative.terms_changed_by == everyone["owner"]
+
+
+@pytest.mark.parametrize(
+    ("role", "named"), [("admin", "other_owner"), ("strategist", "other_owner"), ("owner", "contributor")]
+)
+def test_only_the_steering_committee_names_a_new_plans_owner(role, named, everyone, client_of):
+    client = client_of(everyone[role])
+    count, trail = Plan.objects.count(), history()
+    error = assert_error_shape(post(client, "/plans", {**NEW_PLAN, "owner": named, "budget_limit": "0"}), 403)
+    assert "Only the steering committee names a plan's owner" in error["message"]
+    assert (Plan.objects.count(), history()) == (count, trail)
+    if role == "owner":  # a service owner may name herself the owner of the SIP she creates
+        created = post(client, "/plans", {**NEW_PLAN, "owner": "owner", "budget_limit": "0"})
+        assert created.status_code == 201 and created.json()["owner"] == "owner"
