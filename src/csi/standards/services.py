@@ -307,7 +307,13 @@ def standard_version_withdraw(*, actor: Any, standard: ServiceStandard, number: 
 @transaction.atomic
 def standard_delete(*, actor: Any, standard: ServiceStandard) -> None:
     require(actor, "standards.change_standard", standard)
-    model_delete(actor=actor, instance=standard, scope=standard.service)
+    try:
+        model_delete(actor=actor, instance=standard, scope=standard.service)
+    except ProtectedError as exc:
+        raise ConflictError(
+            "Initiatives' objectives measure this standard as their KPI; change those objectives first "
+            "(or retire the standard by revising it)."
+        ) from exc
 
 
 @transaction.atomic

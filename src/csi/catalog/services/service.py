@@ -101,7 +101,13 @@ def service_delete(*, actor: Any, service: Service) -> None:
     require(actor, "catalog.delete_service", service)
     if service.lifecycle_status != LifecycleStatus.PIPELINE:
         raise ConflictError("Only a pipeline service can be deleted; retire a live service instead.")
-    model_delete(actor=actor, instance=service)
+    try:
+        model_delete(actor=actor, instance=service)
+    except models.ProtectedError as exc:
+        raise ConflictError(
+            "Other records still refer to this service (for example initiatives' objectives measured on it); "
+            "change them first or retire the service."
+        ) from exc
 
 
 def _service_of(part: models.Model) -> Service:

@@ -137,12 +137,13 @@ class InitiativeObjective(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=5_000)
     kpi_kind = models.CharField(max_length=20, choices=KpiKind.choices, blank=True)
+    # PROTECT: deleting the KPI's standard or service would change approved terms without a new approval.
     standard = models.ForeignKey(
-        "standards.ServiceStandard", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "standards.ServiceStandard", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     measure = models.CharField(max_length=40, choices=Measure.choices, blank=True)
     service = models.ForeignKey(
-        "catalog.Service", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "catalog.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     source_key = models.CharField(
         max_length=63, blank=True, help_text="The data source a ticket measure is read from"

@@ -423,3 +423,34 @@ def test_only_the_steering_committee_names_a_new_plans_owner(role, named, everyo
     if role == "owner":  # a service owner may name herself the owner of the SIP she creates
         created = post(client, "/plans", {**NEW_PLAN, "owner": "owner", "budget_limit": "0"})
         assert created.status_code == 201 and created.json()["owner"] == "owner"
+
+
+def test_the_standard_an_objective_measures_cannot_be_deleted_from_under_it(
+    everyone, plan, measured, client_of
+):
+    """Found by the review: the plan owner (the service's owner) deleted the standard an approved
+    objective measured; the KPI became empty, the approved terms changed and nothing asked for approval."""
+    from datetime import date
+
+    from csi.improvement.services import initiatives as initiative_services
+    from csi.standards.models import ServiceStandard
+
+    initiative = at_step(everyone, plan, 2)
+    standard = ServiceStandard.objects.get(key="email-resolution")
+    initiative_services.objective_add(
+        actor=everyone["contributor"],
+        initiative=initiative,
+        data={
+            "title": "Resolution SLA met",
+            "kpi_kind": "standard",
+            "standard": standard,
+            "target_value": 90.0,
+            "due_date": date(2026, 6, 30),
+        },
+    )
+    owner = client_of(everyone["owner"])
+    trail = history()
+    error = assert_error_shape(owner.delete(f"/api/v1/standards/{standard.key}"), 409)
+    assert "objectives measure this standard" in error["message"]
+    assert ServiceStandard.objects.filter(pk=standard.pk).exists() and history() == trail
+    assert initiative.objectives.filter(standard=standard).exists()
