@@ -53,6 +53,8 @@ ERROR_RESPONSES: dict[int, type[Schema]] = {
     403: ErrorOut,
     404: ErrorOut,
     409: ErrorOut,
+    # A body over CSI_API_MAX_BODY_BYTES is refused before it is read (api/middleware.py).
+    413: ErrorOut,
     422: ErrorOut,
 }
 
