@@ -245,6 +245,18 @@ MATRIX = [
 ]
 
 
+def sip_objective(plan: Plan) -> dict[str, Any]:
+    """A SMART objective on the SIP's service: median resolution under 8 hours by mid-2026."""
+    return {
+        "title": "Median resolution under 8 hours",
+        "kpi_kind": "measure",
+        "measure": "median_resolution_hours",
+        "service": plan.services.get(),
+        "target_value": 8.0,
+        "due_date": date(2026, 6, 30),
+    }
+
+
 def at_step(
     people: dict[str, Any], plan: Plan, steps: int, budget: str = "5000", decider: str = "owner"
 ) -> Initiative:
@@ -266,16 +278,7 @@ def at_step(
     initiative_services.objective_add(
         actor=people["contributor"],
         initiative=initiative,
-        data={
-            "title": "Median resolution under 8 hours",
-            "kpi_kind": "measure",
-            "measure": "median_resolution_hours",
-            "service": plan.services.get(),
-            "baseline_value": 12.0,
-            "target_value": 8.0,
-            "due_date": date(2026, 6, 30),
-            "plan_objective": goal,
-        },
+        data={**sip_objective(plan), "baseline_value": 12.0, "plan_objective": goal},
     )
     for action, role, options in ROUTE[:steps]:
         initiative.refresh_from_db()

@@ -15,7 +15,7 @@ from csi.core.models import AuditEvent, Notification
 from csi.core.testing import assert_error_shape
 from csi.improvement.models import Initiative, Plan
 from csi.improvement.tests.conftest import ROLES
-from csi.improvement.tests.test_api import at_step, get, history, patch, post
+from csi.improvement.tests.test_api import at_step, get, history, patch, post, sip_objective
 
 pytestmark = pytest.mark.django_db
 ALL = (*ROLES, "maintainer")
@@ -316,8 +316,6 @@ def test_who_may_change_an_initiatives_terms_and_may_then_not_approve_them(
 def _draft_by_plan_owner(everyone: dict[str, Any], plan: Plan) -> Initiative:
     """A SIP initiative the plan owner creates with a 9,000 budget (within her 10,000 limit), for the
     contributor, who then adds the objective and proposes it."""
-    from datetime import date
-
     from csi.improvement.services import initiatives as initiative_services
     from csi.improvement.services import workflow
 
@@ -331,16 +329,7 @@ def _draft_by_plan_owner(everyone: dict[str, Any], plan: Plan) -> Initiative:
         },
     )
     initiative_services.objective_add(
-        actor=everyone["contributor"],
-        initiative=initiative,
-        data={
-            "title": "Median resolution under 8 hours",
-            "kpi_kind": "measure",
-            "measure": "median_resolution_hours",
-            "service": plan.services.get(),
-            "target_value": 8.0,
-            "due_date": date(2026, 6, 30),
-        },
+        actor=everyone["contributor"], initiative=initiative, data=sip_objective(plan)
     )
     initiative.refresh_from_db()
     return workflow.initiative_transition(
