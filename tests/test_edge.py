@@ -59,7 +59,7 @@ def test_multi_megabyte_json_is_refused_with_413_before_it_is_read(manager_api, 
     body = json.dumps({"key": "big", "name": "Big", "description": "x" * (5 * 1024 * 1024)})
     response = getattr(manager_api, method)(url, data=body, content_type="application/json")
     error = assert_error_shape(response, 413, "payload_too_large")
-    assert "at most 2,097,152 bytes" in error["message"]
+    assert "at most 4,194,304 bytes" in error["message"]
 
 
 def test_json_within_the_bounds_still_works(manager_api):

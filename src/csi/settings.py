@@ -262,7 +262,7 @@ CSI_MAX_UNZIPPED_BYTES = int(os.environ.get("CSI_MAX_UNZIPPED_BYTES") or CSI_MAX
 CSI_MAX_ZIP_RATIO = float(os.environ.get("CSI_MAX_ZIP_RATIO") or 100)
 # Bodies other than multipart uploads: the largest the API reads (a larger one is refused with 413
 # before it is read) and how deep JSON arrays and objects may nest (checked without parsing or recursion).
-CSI_API_MAX_BODY_BYTES = int(os.environ.get("CSI_API_MAX_BODY_BYTES") or 2 * 1024**2)
+CSI_API_MAX_BODY_BYTES = int(os.environ.get("CSI_API_MAX_BODY_BYTES") or 4 * 1024**2)
 CSI_API_MAX_JSON_DEPTH = int(os.environ.get("CSI_API_MAX_JSON_DEPTH") or 32)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(CSI_API_MAX_BODY_BYTES, 2_621_440)
 
