@@ -26,6 +26,7 @@ from csi.core.services import Actor
 from csi.measures import selectors as measures_selectors
 from csi.measures import store
 from csi.measures.schema import ATTRIBUTES
+from csi.standards import windows
 from csi.standards.models import ServiceStandard, StandardVersion
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -145,10 +146,7 @@ def _budget(version: StandardVersion, days: list[tuple[date, int, int]], last_da
     The budget is the share of tickets allowed to breach: (100 - target) %. Remaining 1 = untouched,
     0 = spent, negative = overspent. A burn rate of 1 spends the budget exactly over the window."""
     allowed_share = (100.0 - figure_target(version)) / 100.0
-    if version.window_kind == "rolling" and version.window_days:
-        first_day = last_day - timedelta(days=version.window_days - 1)
-    else:
-        first_day = period_start(last_day, version.calendar_period or "month")
+    first_day = windows.window_first_day(version, last_day)
     window = [(t, m) for day, t, m in days if first_day <= day <= last_day]
     tickets, breached = sum(t for t, _ in window), sum(t - m for t, m in window)
     allowed = allowed_share * tickets

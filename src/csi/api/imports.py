@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from csi.core.documents import ImportReport
 
@@ -21,6 +21,7 @@ class ImportReportOut(Schema):
     unchanged: int
     skipped: int
     changes: list[ChangeOut]
+    notes: list[str] = Field(description='What the import did beyond the changes, e.g. "created service api"')
 
 
 def report_out(report: ImportReport) -> dict[str, Any]:
@@ -33,4 +34,5 @@ def report_out(report: ImportReport) -> dict[str, Any]:
         "changes": [
             {"kind": c.kind, "name": c.name, "action": c.action, "detail": c.detail} for c in report.changes
         ],
+        "notes": list(report.notes),
     }

@@ -15,6 +15,8 @@ def print_report(command: Any, report: ImportReport, verbose: bool = True) -> No
         for change in report.changes:
             if change.action != "unchanged":
                 command.stdout.write(f"  {change.action:<9} {change.kind} {change.name}")
+    for note in report.notes:
+        command.stdout.write(f"  {note}")
     command.stdout.write(report.summary())
 
 

@@ -179,6 +179,11 @@ class ImportReport:
 
     dry_run: bool = False
     changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what a reader must know, e.g. "created service api"
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     def add(self, kind: str, name: str, action: str, detail: str = "") -> None:
         self.changes.append(Change(kind, name, action, detail))

@@ -61,6 +61,8 @@ class VersionForm(forms.ModelForm):
             "window_kind",
             "window_days",
             "calendar_period",
+            "window_count",
+            "window_start_date",
             "window_time_zone",
             "calendar",
             "warning_percent",
@@ -72,6 +74,7 @@ class VersionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["calendar"].queryset = Calendar.objects.order_by("name")  # type: ignore[attr-defined]
         self.fields["calendar"].empty_label = "24 x 7 (no business calendar)"  # type: ignore[attr-defined]
+        self.fields["window_count"].required = False
         if self.instance and self.instance.pk:
             for key in SCOPE_KEYS:
                 self.initial[f"scope_{key}"] = ", ".join(self.instance.scope.get(key, []))
@@ -86,6 +89,7 @@ class VersionForm(forms.ModelForm):
         }
         data["pause_states"] = _split(self.cleaned_data["pause_states_text"])
         data["calendar_period"] = data["calendar_period"] or ""
+        data["window_count"] = data["window_count"] or 1
         return data
 
 

@@ -182,6 +182,16 @@ class StandardVersion(models.Model):
     window_kind = models.CharField(max_length=10, choices=WindowKind.choices, default=WindowKind.CALENDAR)
     window_days = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(3660)])
     calendar_period = models.CharField(max_length=10, choices=CalendarPeriod.choices, blank=True)
+    window_count = models.PositiveIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(3660)],
+        help_text="A calendar window's length in periods (e.g. 30 with day: windows of 30 days)",
+    )
+    window_start_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The first day of a calendar window; none: natural periods (Monday, the 1st...)",
+    )
     window_time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     calendar = models.ForeignKey(
         Calendar,
@@ -230,11 +240,14 @@ class StandardVersion(models.Model):
         threshold = f"{self.threshold.normalize():f}" if self.threshold is not None else "?"
         metric = self.custom_metric if self.metric == Metric.CUSTOM else self.get_metric_display().lower()
         clock = f" ({self.calendar.name})" if self.calendar_id and self.calendar else ""
-        window = (
-            f"rolling {self.window_days} days"
-            if self.window_kind == WindowKind.ROLLING
-            else f"per {self.get_calendar_period_display().lower()}"
-        )
+        if self.window_kind == WindowKind.ROLLING:
+            window = f"rolling {self.window_days} days"
+        elif self.window_count and self.window_count > 1:
+            window = f"per {self.window_count} {self.get_calendar_period_display().lower()}s"
+        else:
+            window = f"per {self.get_calendar_period_display().lower()}"
+        if self.window_kind == WindowKind.CALENDAR and self.window_start_date:
+            window += f" from {self.window_start_date.isoformat()}"
         target = f"{self.target_percent.normalize():f}%" if self.target_percent is not None else "?"
         return f"{metric} {self.get_comparator_display()} {threshold} {self.get_threshold_unit_display()}{clock}: {target}, {window}"
 
@@ -250,6 +263,10 @@ class StandardVersion(models.Model):
             errors["calendar_period"] = "A calendar window needs its period (week, month, quarter...)."
         if self.window_kind == WindowKind.CALENDAR and self.window_days:
             errors["window_days"] = "A calendar window has no length in days."
+        if self.window_kind == WindowKind.ROLLING and (self.window_count or 1) != 1:
+            errors["window_count"] = "A rolling window counts days (window_days), not periods."
+        if self.window_kind == WindowKind.ROLLING and self.window_start_date:
+            errors["window_start_date"] = "A rolling window has no start date."
         if self.threshold is not None and self.threshold < 0:
             errors["threshold"] = "The threshold cannot be negative."
         if not isinstance(self.pause_states, list) or not all(isinstance(s, str) for s in self.pause_states):

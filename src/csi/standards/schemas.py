@@ -1,6 +1,6 @@
 """API schemas of calendars and service standards."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -103,6 +103,10 @@ class VersionFields(InSchema):
     window_kind: WindowKind = WindowKind.CALENDAR
     window_days: StrictInt | None = Field(None, ge=1, le=3660)
     calendar_period: CalendarPeriod | None = None
+    window_count: StrictInt = Field(1, ge=1, le=3660, description="A calendar window's length in periods")
+    window_start_date: date | None = Field(
+        None, description="A calendar window's first day; none: natural periods"
+    )
     window_time_zone: str = Field("UTC", max_length=64)
     calendar: str | None = Field(None, pattern=KEY, max_length=63, description="Calendar key; none: 24 x 7")
     pause_states: list[str] = Field(default_factory=list, max_length=50)
@@ -142,6 +146,8 @@ class RevisionIn(InSchema):
     window_kind: WindowKind | None = None
     window_days: StrictInt | None = Field(None, ge=1, le=3660)
     calendar_period: CalendarPeriod | None = None
+    window_count: StrictInt | None = Field(None, ge=1, le=3660)
+    window_start_date: date | None = None
     window_time_zone: str | None = Field(None, max_length=64)
     calendar: str | None = Field(None, pattern=KEY, max_length=63)
     pause_states: list[str] | None = Field(None, max_length=50)
@@ -164,6 +170,8 @@ class VersionOut(Schema):
     window_kind: WindowKind
     window_days: int | None
     calendar_period: str
+    window_count: int
+    window_start_date: date | None
     window_time_zone: str
     calendar: str | None
     pause_states: list[str]

@@ -37,6 +37,8 @@ VERSION_FIELDS = {
     "window_kind",
     "window_days",
     "calendar_period",
+    "window_count",
+    "window_start_date",
     "window_time_zone",
     "calendar",
     "pause_states",

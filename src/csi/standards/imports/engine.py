@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,7 @@ from csi.core.documents import (
     Document,
     DocumentErrors,
     ImportReport,
+    Problem,
     Problems,
     check_duplicates,
     load_documents,
@@ -31,7 +33,7 @@ from csi.core.models import AuditEvent
 from csi.core.permissions import require
 from csi.core.services import model_create, model_update
 from csi.standards import services
-from csi.standards.imports import openslo
+from csi.standards.imports import openslo, prometheus, slo_mapping
 from csi.standards.imports.native import NATIVE_KINDS
 from csi.standards.models import Calendar, ServiceHours, ServiceStandard, SpecDocument, StandardVersion
 from csi.standards.services import VERSION_FIELDS
@@ -41,6 +43,8 @@ OPENSLO_VERSIONS = set(openslo.KINDS_BY_VERSION)
 
 
 def _identity(document: Document) -> tuple[str, str, str, str]:
+    if prometheus.detect(document.data):
+        return prometheus.identity(document.data)
     if document.api_version in OPENSLO_VERSIONS:
         return "openslo", document.kind, openslo.folder(document.data), document.name
     return document.api_version, document.kind, "", document.name
@@ -86,11 +90,25 @@ def _parse(documents: list[Document], problems: Problems) -> list[tuple[Document
                 problems.items.extend(pydantic_problems(document, exc))
                 continue
             try:
-                spec = openslo.SPECS[kind].model_validate(document.data.get("spec") or {})
+                spec: Any = openslo.spec_model(version, kind).model_validate(document.data.get("spec") or {})
             except PydanticError as exc:
-                problems.items.extend(pydantic_problems(document, exc, prefix="spec."))
+                problems.items.extend(_located(pydantic_problems(document, exc, prefix="spec.")))
                 continue
+            if kind == "SLO":
+                try:
+                    metadata = document.data.get("metadata") or {}
+                    spec = slo_mapping.openslo_plan(
+                        document.name, metadata.get("displayName"), spec, document.data
+                    )
+                except slo_mapping.Unrepresentable as exc:
+                    problems.add(document.where(exc.path), exc.message)
+                    continue
             parsed.append((document, spec))
+        elif prometheus.detect(document.data):
+            try:
+                parsed.append((document, prometheus.plan(document.data)))
+            except slo_mapping.Unrepresentable as exc:
+                problems.add(document.where(exc.path), exc.message)
         elif "backstage" in version:
             problems.add(
                 document.where("apiVersion"), "a Backstage document: import it with `csi catalog import`"
@@ -98,9 +116,26 @@ def _parse(documents: list[Document], problems: Problems) -> list[tuple[Document
         else:
             problems.add(
                 document.where("apiVersion"),
-                f"'{version}' is neither {NATIVE} nor OpenSLO ({', '.join(sorted(OPENSLO_VERSIONS))})",
+                f"'{version}' is neither {NATIVE}, OpenSLO ({', '.join(sorted(OPENSLO_VERSIONS))}), "
+                f"Sloth ({prometheus.SLOTH_VERSION}, {prometheus.SLOTH_K8S}) nor Pyrra ({prometheus.PYRRA})",
             )
     return parsed
+
+
+LOCATED = re.compile(r"^(?P<where>.*?): Value error, (?P<path>[A-Za-z][\w\[\]\.\*]*): (?P<message>.*)$", re.S)
+
+
+def _located(items: list[Problem]) -> list[Problem]:
+    """A cross-field rule names the field it is about at the start of its message: move it into the path."""
+    located = []
+    for problem in items:
+        match = LOCATED.match(f"{problem.where}: {problem.message}")
+        if match:
+            where = match["where"].rstrip(".")
+            located.append(Problem(f"{where}.{match['path']}", match["message"]))
+        else:
+            located.append(problem)
+    return located
 
 
 def _digest(data: dict[str, Any]) -> str:
@@ -277,21 +312,32 @@ class _Run:
     def openslo_document(self, document: Document, spec: Any) -> None:
         namespace = openslo.folder(document.data)
         lookup = {"source": "openslo", "kind": document.kind, "namespace": namespace, "name": document.name}
+        self._spec_document(document, lookup, document.kind, document.name, spec)
+
+    def prometheus_document(self, document: Document, plan: slo_mapping.Plan) -> None:
+        source, kind, namespace, name = prometheus.identity(document.data)
+        lookup = {"source": source, "kind": kind, "namespace": namespace, "name": name}
+        self._spec_document(document, lookup, "SLO", name, plan)
+
+    def _spec_document(
+        self, document: Document, lookup: dict[str, str], kind: str, name: str, spec: Any
+    ) -> None:
         stored = SpecDocument.objects.filter(**lookup).first()
         digest = _digest(document.data)
 
         def apply() -> None:
             standard = None
-            if document.kind == "Service":
+            if document.kind == "Service" and lookup["source"] == "openslo":
                 self._service(
                     document.name,
                     (document.data.get("metadata") or {}).get("displayName"),
                     spec.description or "",
+                    lookup["source"],
                 )
-            if document.kind == "SLO":
-                standard = self._slo(document, spec)
+            if isinstance(spec, slo_mapping.Plan):
+                standard = self._slo(document, spec, lookup["source"])
             data = {
-                "api_version": document.api_version,
+                "api_version": document.api_version or str(document.data.get("version", "")),
                 "document": document.data,
                 "digest": digest,
                 "standard": standard,
@@ -301,9 +347,9 @@ class _Run:
             elif stored.digest != digest or (standard is not None and stored.standard_id != standard.pk):
                 model_update(actor=self.actor, instance=stored, data=data)
 
-        self.step(document, (document.kind, document.name), stored is not None, apply)
+        self.step(document, (kind, name), stored is not None, apply)
 
-    def _service(self, key: str, name: str | None, description: str) -> Service:
+    def _service(self, key: str, name: str | None, description: str, source: str) -> Service:
         service = Service.objects.filter(key=key).first()
         if service is None:
             service = catalog_services.service_create(
@@ -313,33 +359,56 @@ class _Run:
                     "name": name or key,
                     "description": description,
                     "service_type": "technical",
-                    "source": "openslo",
+                    "source": source,
                 },
             )
+            self.report.note(f"created service {key}")
         return service
 
-    def _slo(self, document: Document, spec: Any) -> ServiceStandard:
-        service = self._service(spec.service, None, "")
-        version = openslo.slo_version(document.name, spec, document.data)
-        name = (document.data.get("metadata") or {}).get("displayName") or document.name
-        standard = ServiceStandard.objects.filter(key=document.name).first()
+    def _slo(self, document: Document, plan: slo_mapping.Plan, source: str) -> ServiceStandard:
+        """Every objective's standard, created or revised; returns the first (the one keyed by the name)."""
+        service = self._service(plan.service, None, "", source)
+        for note in plan.notes:
+            self.report.note(f"{document.where()}: {note}")
+        standards = [self._objective(planned, service, source) for planned in plan.standards]
+        if len(plan.standards) > 1:
+            self.report.note(
+                f"{document.where()}: {len(plan.standards)} objectives, one standard each: "
+                + ", ".join(p.key for p in plan.standards)
+            )
+        if source == "openslo":
+            stale = (
+                ServiceStandard.objects.filter(key__startswith=f"{document.name}.", source="openslo")
+                .exclude(key__in=[p.key for p in plan.standards])
+                .order_by("key")
+            )
+            for standard in stale:
+                self.report.note(
+                    f"{document.where()}: standard {standard.key} is no longer an objective of "
+                    f"{document.name}; it is kept (delete it if it is no longer wanted)"
+                )
+        return standards[0]
+
+    def _objective(self, planned: slo_mapping.Planned, service: Service, source: str) -> ServiceStandard:
+        version = planned.version
+        standard = ServiceStandard.objects.filter(key=planned.key).first()
         if standard is None:
             return services.standard_create(
                 actor=self.actor,
                 service=service,
-                data={"key": document.name, "name": name, "kind": "slo", "source": "openslo"},
+                data={"key": planned.key, "name": planned.name, "kind": "slo", "source": source},
                 version=version,
             )
         if standard.service_id != service.pk:
             raise ConflictError(
-                f"'{document.name}' is already a standard of {standard.service.key}.", field="service"
+                f"'{planned.key}' is already a standard of {standard.service.key}.", field="service"
             )
-        if standard.name != name:
-            services.standard_update(actor=self.actor, standard=standard, data={"name": name})
+        if standard.name != planned.name:
+            services.standard_update(actor=self.actor, standard=standard, data={"name": planned.name})
         current = _version_state(standard.current) or {}
         if {k: current.get(k) for k in version} != {k: _normal(v) for k, v in version.items()}:
             services.standard_revise(
-                actor=self.actor, standard=standard, changes=version, note="OpenSLO import"
+                actor=self.actor, standard=standard, changes=version, note=f"{source} import"
             )
         return standard
 
@@ -371,6 +440,8 @@ def standards_import(
                 {"Calendar": run.calendar, "ServiceHours": run.hours, "Standard": run.standard}[
                     document.kind
                 ](document, spec)
+            elif isinstance(spec, slo_mapping.Plan) and document.api_version not in OPENSLO_VERSIONS:
+                run.prometheus_document(document, spec)
             else:
                 run.openslo_document(document, spec)
         if problems.items or dry_run:
@@ -443,6 +514,8 @@ def standards_export(*, actor: Any, fmt: str = "native") -> list[dict[str, Any]]
                     "windowKind": v.window_kind,
                     "windowDays": v.window_days,
                     "calendarPeriod": v.calendar_period,
+                    "windowCount": v.window_count,
+                    "windowStartDate": v.window_start_date.isoformat() if v.window_start_date else None,
                     "windowTimeZone": v.window_time_zone,
                     "calendar": v.calendar.key if v.calendar else None,
                     "pauseStates": v.pause_states,

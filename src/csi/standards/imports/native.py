@@ -73,6 +73,8 @@ class Version(Strict):
     window_kind: WindowKind = Field(WindowKind.CALENDAR, alias="windowKind")
     window_days: int | None = Field(None, alias="windowDays", ge=1, le=3660)
     calendar_period: CalendarPeriod | Literal[""] = Field("", alias="calendarPeriod")
+    window_count: int = Field(1, alias="windowCount", ge=1, le=3660)
+    window_start_date: date | None = Field(None, alias="windowStartDate")
     window_time_zone: str = Field("UTC", alias="windowTimeZone", max_length=64)
     calendar: str | None = Field(None, pattern=KEY, max_length=63)
     pause_states: list[str] = Field(default_factory=list, alias="pauseStates", max_length=50)

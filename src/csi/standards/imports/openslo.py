@@ -1,15 +1,16 @@
-"""OpenSLO: validation of every kind in v1, v1alpha and v2alpha, and the mapping of an SLO onto a standard.
+"""OpenSLO: validation of every kind in v1, v1alpha and v2alpha as the OpenSLO go-sdk validates it (its
+limits included: one timeWindow, one AlertPolicy condition, target below 1...), and the mapping of an SLO
+onto standards (`csi.standards.imports.slo_mapping`): one standard per objective, its window kept.
 
-What a standard cannot hold (SLI queries, alerting, several objectives, time-slice settings) stays in the
-stored document and in the version's `spec`, so nothing is lost and export gives the document back.
+What a standard cannot hold (SLI queries, alerting, time-slice settings) stays in the stored document and
+in the version's `spec`, so nothing is lost and export gives the document back.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import zoneinfo
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -27,19 +28,10 @@ ALL_KINDS = [
 KINDS_BY_VERSION = {V1: ALL_KINDS, V1ALPHA: ["Service", "SLO"], V2ALPHA: ALL_KINDS}
 NAME = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 FOLDER_ANNOTATION = "openslo.com/service-folder"
-DURATION = re.compile(r"^(\d+)([smhdwMQY])$")
-UNIT_DAYS = {"s": 1 / 86400, "m": 1 / 1440, "h": 1 / 24, "d": 1, "w": 7, "M": 30, "Q": 91, "Y": 365}
-UNIT_PERIOD = {"d": "day", "w": "week", "M": "month", "Q": "quarter", "Y": "year"}
-V1ALPHA_UNITS = {
-    "Second": "s",
-    "Minute": "m",
-    "Hour": "h",
-    "Day": "d",
-    "Week": "w",
-    "Month": "M",
-    "Quarter": "Q",
-    "Year": "Y",
-}
+DURATION = re.compile(r"^([0-9]+)([mhdwMQY])$")  # the go-sdk's duration shorthand
+START_TIME = "%Y-%m-%d %H:%M:%S"
+# openslo/v1alpha's time window units (the go-sdk's list: no Minute, Hour or Year)
+V1ALPHA_UNITS = {"Second": "s", "Day": "d", "Week": "w", "Month": "M", "Quarter": "Q"}
 BUDGETING = {"Occurrences": "occurrences", "Timeslices": "timeslices", "RatioTimeslices": "ratio_timeslices"}
 OPS = {"lt", "lte", "gt", "gte"}
 
@@ -79,14 +71,28 @@ class SliSpec(Described):
         return self
 
 
+def _one_of(values: dict[str, Any], names: tuple[str, ...], required: bool = True) -> None:
+    given = [n for n in names if values.get(n) is not None]
+    if len(given) > 1:
+        raise ValueError(f"give one of {' or '.join(names)}, not both")
+    if required and not given:
+        raise ValueError(f"give {' or '.join(names)}")
+
+
 class Objective(Loose):
-    displayName: str | None = Field(None, max_length=200)
+    """An objective of openslo/v1 (and, with sli/sliRef, of v2alpha), as the OpenSLO go-sdk validates it:
+    target in [0, 1) or targetPercent in [0, 100), one of them; time-slice settings per budgeting method."""
+
+    displayName: str | None = Field(None, max_length=1050)
     op: str | None = None
     value: float | None = None
-    target: float | None = Field(None, ge=0, le=1)
-    targetPercent: float | None = Field(None, ge=0, le=100)
-    timeSliceTarget: float | None = Field(None, ge=0, le=1)
-    timeSliceWindow: str | int | None = None
+    target: float | None = Field(None, ge=0, lt=1)
+    targetPercent: float | None = Field(None, ge=0, lt=100)
+    timeSliceTarget: float | None = Field(None, gt=0, le=1)
+    timeSliceWindow: str | None = Field(None, pattern=DURATION.pattern)
+    compositeWeight: float | None = Field(None, gt=0)
+    indicator: dict[str, Any] | None = None
+    indicatorRef: str | None = None
 
     @field_validator("op")
     @classmethod
@@ -95,34 +101,86 @@ class Objective(Loose):
             raise ValueError(f"'{value}' is not one of lt, lte, gt, gte")
         return value
 
+    @field_validator("indicatorRef")
+    @classmethod
+    def valid_ref(cls, value: str | None) -> str | None:
+        return _ref(value)
+
     @model_validator(mode="after")
     def has_target(self) -> Objective:
-        if self.target is None and self.targetPercent is None:
-            raise ValueError("give target (0 to 1) or targetPercent (0 to 100)")
+        _one_of({"target": self.target, "targetPercent": self.targetPercent}, ("target", "targetPercent"))
         return self
 
 
-class TimeWindow(Loose):
-    duration: str = Field(pattern=DURATION.pattern)
-    isRolling: bool = False
-    calendar: dict[str, Any] | None = None
+class ObjectiveV2Alpha(Objective):
+    sli: dict[str, Any] | None = None
+    sliRef: str | None = None
 
-    @field_validator("calendar")
+
+class ObjectiveV1Alpha(Loose):
+    """openslo/v1alpha: value and target are required; op unless the objective has ratioMetrics."""
+
+    displayName: str | None = Field(None, max_length=1050)
+    op: str | None = None
+    value: float
+    target: float = Field(ge=0, lt=1)
+    timeSliceTarget: float | None = Field(None, ge=0, le=1)
+    ratioMetrics: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def op_rule(self) -> ObjectiveV1Alpha:
+        if self.ratioMetrics is None and self.op not in OPS:
+            raise ValueError("give op (lt, lte, gt or gte): the objective has no ratioMetrics")
+        if self.ratioMetrics is not None and self.op is not None:
+            raise ValueError("op is not allowed with ratioMetrics")
+        return self
+
+
+class Calendar(Loose):
+    startTime: str | None = None
+    timeZone: str | None = None
+
+    @field_validator("startTime")
     @classmethod
-    def known_zone(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value and value.get("timeZone"):
+    def date_time(cls, value: str | None) -> str | None:
+        if value:
             try:
-                zoneinfo.ZoneInfo(str(value["timeZone"]))
+                datetime.strptime(str(value), START_TIME)
+            except ValueError as exc:
+                raise ValueError(f"'{value}' is not a date and time as YYYY-MM-DD HH:MM:SS") from exc
+        return value
+
+    @field_validator("timeZone")
+    @classmethod
+    def known_zone(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                zoneinfo.ZoneInfo(str(value))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-                raise ValueError(f"'{value['timeZone']}' is not a known time zone") from exc
+                raise ValueError(f"'{value}' is not a known time zone") from exc
         return value
 
 
-class TimeWindowV1Alpha(Loose):
-    unit: str
-    count: int = Field(ge=1)
+class _Window(Loose):
     isRolling: bool = False
-    calendar: dict[str, Any] | None = None
+    calendar: Calendar | None = None
+
+    @model_validator(mode="after")
+    def rolling_or_calendar(self) -> _Window:
+        if self.isRolling and self.calendar is not None:
+            raise ValueError("'calendar' cannot be set when 'isRolling' is true")
+        if not self.isRolling and self.calendar is None:
+            raise ValueError("'calendar' must be set when 'isRolling' is false")
+        return self
+
+
+class TimeWindow(_Window):
+    duration: str = Field(pattern=DURATION.pattern)
+
+
+class TimeWindowV1Alpha(_Window):
+    unit: str
+    count: int = Field(gt=0)
 
     @field_validator("unit")
     @classmethod
@@ -132,21 +190,9 @@ class TimeWindowV1Alpha(Loose):
         return value
 
 
-class SloSpec(Described):
-    service: str = Field(pattern=NAME)
+class _SloBase(Described):
     budgetingMethod: str
-    objectives: list[Objective] = Field(min_length=1)
-    indicator: dict[str, Any] | None = None
-    indicatorRef: str | None = None
-    sli: dict[str, Any] | None = None
-    sliRef: str | None = None
-    timeWindow: list[TimeWindow] | None = Field(None, min_length=1, max_length=1)
-    timeWindows: list[TimeWindowV1Alpha] | None = Field(None, min_length=1, max_length=1)
-
-    @field_validator("indicatorRef", "sliRef")
-    @classmethod
-    def valid_ref(cls, value: str | None) -> str | None:
-        return _ref(value)
+    alertPolicies: list[dict[str, Any]] | None = None
 
     @field_validator("budgetingMethod")
     @classmethod
@@ -155,13 +201,129 @@ class SloSpec(Described):
             raise ValueError(f"'{value}' is not one of {', '.join(BUDGETING)}")
         return value
 
+    @field_validator("alertPolicies")
+    @classmethod
+    def policy_refs(cls, items: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        for item in items or []:
+            if "alertPolicyRef" in item:
+                _ref(item["alertPolicyRef"])
+            elif item.get("kind") != "AlertPolicy":
+                raise ValueError("each alert policy is an alertPolicyRef or an inline AlertPolicy")
+        return items
+
+    def check_time_slices(self, objectives: list[Any]) -> None:
+        for index, objective in enumerate(objectives):
+            if self.budgetingMethod in {"Timeslices", "RatioTimeslices"} and not getattr(
+                objective, "timeSliceWindow", True
+            ):
+                raise ValueError(f"objectives[{index}].timeSliceWindow: required by {self.budgetingMethod}")
+            if self.budgetingMethod == "Timeslices" and objective.timeSliceTarget is None:
+                raise ValueError(f"objectives[{index}].timeSliceTarget: required by Timeslices")
+
+
+def _inline_metric(inline: dict[str, Any] | None) -> str | None:
+    spec = (inline or {}).get("spec") if isinstance(inline, dict) else None
+    if isinstance(spec, dict):
+        for metric in ("ratioMetric", "thresholdMetric"):
+            if spec.get(metric) is not None:
+                return metric
+    return None
+
+
+def _check_ops(objectives: list[Any], metric: str | None) -> None:
+    """A thresholdMetric compares values: op and value are required. The go-sdk also forbids them with a
+    ratioMetric, but every published example (spec and SDK) gives op with a ratio, so that is accepted."""
+    for index, objective in enumerate(objectives):
+        if metric == "thresholdMetric" and (objective.op is None or objective.value is None):
+            raise ValueError(f"objectives[{index}]: a thresholdMetric indicator needs op and value")
+
+
+class SloSpec(_SloBase):
+    """openslo/v1: one timeWindow; an indicator on the spec, or one per objective (composite SLO)."""
+
+    service: str = Field(min_length=1)
+    indicator: dict[str, Any] | None = None
+    indicatorRef: str | None = None
+    timeWindow: list[TimeWindow] | None = Field(None, min_length=1, max_length=1)
+    objectives: list[Objective] = Field(min_length=1)
+
+    @field_validator("indicatorRef")
+    @classmethod
+    def valid_ref(cls, value: str | None) -> str | None:
+        return _ref(value)
+
     @model_validator(mode="after")
-    def one_indicator_and_window(self) -> SloSpec:
-        given = [n for n in ("indicator", "indicatorRef", "sli", "sliRef") if getattr(self, n) is not None]
-        if len(given) > 1:
-            raise ValueError(f"give one indicator, not {' and '.join(given)}")
-        if self.timeWindow is None and self.timeWindows is None:
+    def rules(self) -> SloSpec:
+        _one_of(
+            {"indicator": self.indicator, "indicatorRef": self.indicatorRef},
+            ("indicator", "indicatorRef"),
+            False,
+        )
+        composite = any(o.indicator is not None or o.indicatorRef is not None for o in self.objectives)
+        spec_level = self.indicator is not None or self.indicatorRef is not None
+        if composite == spec_level:
+            raise ValueError(
+                "'indicator' or 'indicatorRef' must be defined either on the spec (standard SLO) or on "
+                "each objective (composite SLO)"
+                + (", but not both" if composite else ", but none were given")
+            )
+        if self.timeWindow is None:
             raise ValueError("give timeWindow")
+        self.check_time_slices(self.objectives)
+        _check_ops(self.objectives, _inline_metric(self.indicator))
+        return self
+
+
+class SloSpecV1Alpha(_SloBase):
+    """openslo/v1alpha: timeWindows with unit and count; objectives with value and target."""
+
+    service: str = Field(min_length=1)
+    indicator: dict[str, Any] | None = None
+    timeWindows: list[TimeWindowV1Alpha] = Field(min_length=1, max_length=1)
+    objectives: list[ObjectiveV1Alpha] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def rules(self) -> SloSpecV1Alpha:
+        ratio = any(o.ratioMetrics is not None for o in self.objectives)
+        if ratio and self.indicator is not None:
+            raise ValueError("only one of 'indicator' and 'objectives[*].ratioMetrics' can be set")
+        if not ratio and self.indicator is None:
+            raise ValueError("one of 'indicator' or 'objectives[*].ratioMetrics' must be set")
+        if self.indicator is not None and not self.indicator.get("thresholdMetric"):
+            raise ValueError("indicator.thresholdMetric: required")
+        self.check_time_slices(self.objectives)
+        return self
+
+
+class SloSpecV2Alpha(_SloBase):
+    """openslo.com/v2alpha: serviceRef (the draft of 2024 called it service: either is read, not both),
+    sli or sliRef on the spec or on each objective."""
+
+    serviceRef: str | None = Field(None, min_length=1)
+    service: str | None = Field(None, min_length=1)
+    sli: dict[str, Any] | None = None
+    sliRef: str | None = None
+    timeWindow: list[TimeWindow] = Field(min_length=1, max_length=1)
+    objectives: list[ObjectiveV2Alpha] = Field(min_length=1)
+
+    @field_validator("sliRef")
+    @classmethod
+    def valid_ref(cls, value: str | None) -> str | None:
+        return _ref(value)
+
+    @model_validator(mode="after")
+    def rules(self) -> SloSpecV2Alpha:
+        _one_of({"serviceRef": self.serviceRef, "service": self.service}, ("serviceRef", "service"))
+        _one_of({"sli": self.sli, "sliRef": self.sliRef}, ("sli", "sliRef"), False)
+        composite = any(o.sli is not None or o.sliRef is not None for o in self.objectives)
+        spec_level = self.sli is not None or self.sliRef is not None
+        if composite == spec_level:
+            raise ValueError(
+                "'sli' or 'sliRef' must be defined either on the spec (standard SLO) or on each objective "
+                "(composite SLO)" + (", but not both" if composite else ", but none were given")
+            )
+        self.check_time_slices(self.objectives)
+        _check_ops(self.objectives, _inline_metric(self.sli))
         return self
 
 
@@ -188,8 +350,12 @@ class AlertNotificationTargetSpec(Described):
 
 
 class AlertPolicySpec(Described):
+    """v1 and v2alpha: exactly one condition (a conditionRef or an inline AlertCondition)."""
+
     alertWhenBreaching: bool | None = None
-    conditions: list[dict[str, Any]] = Field(min_length=1)
+    alertWhenResolved: bool | None = None
+    alertWhenNoData: bool | None = None
+    conditions: list[dict[str, Any]] = Field(min_length=1, max_length=1)
     notificationTargets: list[dict[str, Any]] = Field(min_length=1)
 
     @field_validator("conditions")
@@ -222,6 +388,11 @@ SPECS: dict[str, type[Loose]] = {
     "AlertCondition": AlertConditionSpec,
     "AlertNotificationTarget": AlertNotificationTargetSpec,
 }
+SLO_SPECS: dict[str, type[Loose]] = {V1: SloSpec, V1ALPHA: SloSpecV1Alpha, V2ALPHA: SloSpecV2Alpha}
+
+
+def spec_model(version: str, kind: str) -> type[Loose]:
+    return SLO_SPECS[version] if kind == "SLO" else SPECS[kind]
 
 
 class Document(Loose):
@@ -237,59 +408,20 @@ def folder(document: dict[str, Any]) -> str:
     return str(annotations.get(FOLDER_ANNOTATION, "")) if isinstance(annotations, dict) else ""
 
 
-def _window(spec: SloSpec) -> dict[str, Any]:
-    window: TimeWindow | TimeWindowV1Alpha
-    if spec.timeWindow:
-        window = spec.timeWindow[0]
-        match = DURATION.match(window.duration)
-        count, unit = (int(match[1]), match[2]) if match else (1, "d")
-    elif spec.timeWindows:
-        window = spec.timeWindows[0]
-        count, unit = window.count, V1ALPHA_UNITS[window.unit]
-    else:
-        raise ValueError("an SLO without a time window")  # excluded by SloSpec's validation
-    zone = str((window.calendar or {}).get("timeZone") or "UTC")
-    if window.isRolling or unit not in UNIT_PERIOD:
-        return {
-            "window_kind": "rolling",
-            "window_days": max(1, math.ceil(count * UNIT_DAYS[unit])),
-            "calendar_period": "",
-            "window_time_zone": zone,
-        }
-    return {
-        "window_kind": "calendar",
-        "window_days": None,
-        "calendar_period": UNIT_PERIOD[unit],
-        "window_time_zone": zone,
-    }
-
-
-def indicator_name(name: str, spec: SloSpec) -> str:
-    for candidate in (spec.indicatorRef, spec.sliRef):
-        if candidate:
-            return candidate
-    for inline in (spec.indicator, spec.sli):
-        if inline and isinstance(inline.get("metadata"), dict) and inline["metadata"].get("name"):
-            return str(inline["metadata"]["name"])
+def indicator_name(name: str, spec: Any, objective: Any = None) -> str:
+    """The SLI an objective is measured by: its own (composite SLO), else the SLO's, else `<name>-indicator`."""
+    for owner in (objective, spec):
+        if owner is None:
+            continue
+        for ref in ("indicatorRef", "sliRef"):
+            if getattr(owner, ref, None):
+                return str(getattr(owner, ref))
+        for inline in ("indicator", "sli"):
+            value = getattr(owner, inline, None)
+            if (
+                isinstance(value, dict)
+                and isinstance(value.get("metadata"), dict)
+                and value["metadata"].get("name")
+            ):
+                return str(value["metadata"]["name"])
     return f"{name}-indicator"
-
-
-def slo_version(name: str, spec: SloSpec, document: dict[str, Any]) -> dict[str, Any]:
-    """The standard-version fields an SLO maps onto (its first objective; the rest stays in `spec`)."""
-    objective = spec.objectives[0]
-    target = (
-        Decimal(str(objective.targetPercent))
-        if objective.targetPercent is not None
-        else Decimal(str(objective.target)) * 100
-    )
-    return {
-        "metric": "custom",
-        "custom_metric": indicator_name(name, spec)[:100],
-        "comparator": objective.op or "gte",
-        "threshold": Decimal(str(objective.value)) if objective.value is not None else Decimal(1),
-        "threshold_unit": "count" if objective.value is not None else "ratio",
-        "target_percent": target.quantize(Decimal("0.0001")),
-        "budgeting_method": BUDGETING[spec.budgetingMethod],
-        "spec": {"openslo": document},
-        **_window(spec),
-    }
