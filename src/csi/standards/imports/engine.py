@@ -126,7 +126,8 @@ LOCATED = re.compile(r"^(?P<where>.*?): Value error, (?P<path>[A-Za-z][\w\[\]\.\
 
 
 def _located(items: list[Problem]) -> list[Problem]:
-    """A cross-field rule names the field it is about at the start of its message: move it into the path."""
+    """A cross-field rule names the field it is about at the start of its message: move it into the path
+    (and a rule on the whole spec is placed at `spec`, not `spec.`)."""
     located = []
     for problem in items:
         match = LOCATED.match(f"{problem.where}: {problem.message}")
@@ -134,7 +135,8 @@ def _located(items: list[Problem]) -> list[Problem]:
             where = match["where"].rstrip(".")
             located.append(Problem(f"{where}.{match['path']}", match["message"]))
         else:
-            located.append(problem)
+            message = problem.message.removeprefix("Value error, ")
+            located.append(Problem(problem.where.rstrip("."), message))
     return located
 
 
