@@ -16,7 +16,7 @@ from csi.accounts import services as account_services
 from csi.accounts.choices import Role
 from csi.accounts.models import User
 from csi.catalog.imports import catalog_import
-from csi.core.documents import load_documents
+from csi.core.documents import DocumentErrors, load_documents
 from csi.core.permissions import SystemActor
 from csi.demo.improvement import demo_improvement
 from csi.standards.imports import openslo
@@ -89,6 +89,7 @@ def _shared_examples(actor: SystemActor) -> list[str]:
     openslo_dir = Path(settings.SHARED_DATA_DIR) / "openslo"
     if openslo_dir.exists():
         created = updated = skipped = 0
+        refused: list[str] = []
         for path in sorted(openslo_dir.rglob("*.yaml")):
             documents = load_documents([path])
             known = all(
@@ -100,11 +101,18 @@ def _shared_examples(actor: SystemActor) -> list[str]:
             if known:
                 skipped += 1
                 continue
-            report = standards_import(actor=actor, documents=documents)
+            try:
+                report = standards_import(actor=actor, documents=documents)
+            except DocumentErrors as exc:
+                # Some published examples break the OpenSLO schema (`oslo validate` refuses them too).
+                refused.append(f"  {path.name}: {exc.problems[0]}")
+                continue
             created, updated = created + report.count("create"), updated + report.count("update")
         lines.append(
-            f"OpenSLO examples: {created} created, {updated} updated, {skipped} file(s) already loaded"
+            f"OpenSLO examples: {created} created, {updated} updated, {skipped} file(s) already loaded, "
+            f"{len(refused)} refused"
         )
+        lines.extend(refused)
     if not lines:
         lines.append(
             f"The public examples are not at {settings.SHARED_DATA_DIR}: skipped (set CSI_SHARED_DATA)."

@@ -89,10 +89,18 @@ def _parse(documents: list[Document], problems: Problems) -> list[tuple[Document
             except PydanticError as exc:
                 problems.items.extend(pydantic_problems(document, exc))
                 continue
+            raw = document.data.get("spec") or {}
+            slices = [
+                Problem(document.where(p), m) for p, m in openslo.time_slice_problems(version, kind, raw)
+            ]
             try:
-                spec: Any = openslo.spec_model(version, kind).model_validate(document.data.get("spec") or {})
+                spec: Any = openslo.spec_model(version, kind).model_validate(raw)
             except PydanticError as exc:
-                problems.items.extend(_located(pydantic_problems(document, exc, prefix="spec.")))
+                found = _located(pydantic_problems(document, exc, prefix="spec."))
+                problems.items.extend(found + [p for p in slices if p.where not in {f.where for f in found}])
+                continue
+            if slices:
+                problems.items.extend(slices)
                 continue
             if kind == "SLO":
                 try:

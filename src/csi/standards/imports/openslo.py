@@ -37,12 +37,16 @@ OPS = {"lt", "lte", "gt", "gte"}
 
 
 class Loose(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """Every OpenSLO object as the go-sdk decodes it: an unknown field is an error (`oslo validate` says
+    'unknown field'); free-form parts (metric sources, connection details) are plain mappings."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class Metadata(Loose):
     name: str = Field(pattern=NAME)
     displayName: str | None = Field(None, max_length=200)
+    labels: dict[str, Any] | None = None
     annotations: dict[str, Any] | None = None
 
 
@@ -91,8 +95,6 @@ class Objective(Loose):
     timeSliceTarget: float | None = Field(None, gt=0, le=1)
     timeSliceWindow: str | None = Field(None, pattern=DURATION.pattern)
     compositeWeight: float | None = Field(None, gt=0)
-    indicator: dict[str, Any] | None = None
-    indicatorRef: str | None = None
 
     @field_validator("op")
     @classmethod
@@ -101,20 +103,30 @@ class Objective(Loose):
             raise ValueError(f"'{value}' is not one of lt, lte, gt, gte")
         return value
 
-    @field_validator("indicatorRef")
-    @classmethod
-    def valid_ref(cls, value: str | None) -> str | None:
-        return _ref(value)
-
     @model_validator(mode="after")
     def has_target(self) -> Objective:
         _one_of({"target": self.target, "targetPercent": self.targetPercent}, ("target", "targetPercent"))
         return self
 
 
+class ObjectiveV1(Objective):
+    indicator: dict[str, Any] | None = None
+    indicatorRef: str | None = None
+
+    @field_validator("indicatorRef")
+    @classmethod
+    def valid_ref(cls, value: str | None) -> str | None:
+        return _ref(value)
+
+
 class ObjectiveV2Alpha(Objective):
     sli: dict[str, Any] | None = None
     sliRef: str | None = None
+
+    @field_validator("sliRef")
+    @classmethod
+    def valid_ref(cls, value: str | None) -> str | None:
+        return _ref(value)
 
 
 class ObjectiveV1Alpha(Loose):
@@ -192,7 +204,6 @@ class TimeWindowV1Alpha(_Window):
 
 class _SloBase(Described):
     budgetingMethod: str
-    alertPolicies: list[dict[str, Any]] | None = None
 
     @field_validator("budgetingMethod")
     @classmethod
@@ -201,24 +212,16 @@ class _SloBase(Described):
             raise ValueError(f"'{value}' is not one of {', '.join(BUDGETING)}")
         return value
 
-    @field_validator("alertPolicies")
-    @classmethod
-    def policy_refs(cls, items: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-        for item in items or []:
-            if "alertPolicyRef" in item:
-                _ref(item["alertPolicyRef"])
-            elif item.get("kind") != "AlertPolicy":
-                raise ValueError("each alert policy is an alertPolicyRef or an inline AlertPolicy")
-        return items
 
-    def check_time_slices(self, objectives: list[Any]) -> None:
-        for index, objective in enumerate(objectives):
-            if self.budgetingMethod in {"Timeslices", "RatioTimeslices"} and not getattr(
-                objective, "timeSliceWindow", True
-            ):
-                raise ValueError(f"objectives[{index}].timeSliceWindow: required by {self.budgetingMethod}")
-            if self.budgetingMethod == "Timeslices" and objective.timeSliceTarget is None:
-                raise ValueError(f"objectives[{index}].timeSliceTarget: required by Timeslices")
+def _policy_refs(items: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    for item in items or []:
+        if not isinstance(item, dict):
+            raise ValueError("each alert policy is an alertPolicyRef or an inline AlertPolicy")
+        if "alertPolicyRef" in item:
+            _ref(item["alertPolicyRef"])
+        elif item.get("kind") != "AlertPolicy":
+            raise ValueError("each alert policy is an alertPolicyRef or an inline AlertPolicy")
+    return items
 
 
 def _inline_metric(inline: dict[str, Any] | None) -> str | None:
@@ -231,9 +234,17 @@ def _inline_metric(inline: dict[str, Any] | None) -> str | None:
 
 
 def _check_ops(objectives: list[Any], metric: str | None) -> None:
-    """A thresholdMetric compares values: op and value are required. The go-sdk also forbids them with a
-    ratioMetric, but every published example (spec and SDK) gives op with a ratio, so that is accepted."""
+    """As the go-sdk (and `oslo validate`): with an inline thresholdMetric an objective needs op and value;
+    with an inline ratioMetric both are forbidden (a ratio is judged by its target alone). Several published
+    examples give `op` with a ratio: `oslo validate` refuses them, and so does this."""
     for index, objective in enumerate(objectives):
+        if metric == "ratioMetric":
+            for name in ("op", "value"):
+                if getattr(objective, name) is not None:
+                    raise ValueError(
+                        f"objectives[{index}].{name}: forbidden with a ratioMetric indicator (a ratio is judged "
+                        "by its target alone; only a thresholdMetric compares values): remove it"
+                    )
         if metric == "thresholdMetric" and (objective.op is None or objective.value is None):
             raise ValueError(f"objectives[{index}]: a thresholdMetric indicator needs op and value")
 
@@ -245,7 +256,13 @@ class SloSpec(_SloBase):
     indicator: dict[str, Any] | None = None
     indicatorRef: str | None = None
     timeWindow: list[TimeWindow] | None = Field(None, min_length=1, max_length=1)
-    objectives: list[Objective] = Field(min_length=1)
+    objectives: list[ObjectiveV1] = Field(min_length=1)
+    alertPolicies: list[dict[str, Any]] | None = None
+
+    @field_validator("alertPolicies")
+    @classmethod
+    def policy_refs(cls, items: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        return _policy_refs(items)
 
     @field_validator("indicatorRef")
     @classmethod
@@ -269,7 +286,6 @@ class SloSpec(_SloBase):
             )
         if self.timeWindow is None:
             raise ValueError("give timeWindow")
-        self.check_time_slices(self.objectives)
         _check_ops(self.objectives, _inline_metric(self.indicator))
         return self
 
@@ -291,7 +307,6 @@ class SloSpecV1Alpha(_SloBase):
             raise ValueError("one of 'indicator' or 'objectives[*].ratioMetrics' must be set")
         if self.indicator is not None and not self.indicator.get("thresholdMetric"):
             raise ValueError("indicator.thresholdMetric: required")
-        self.check_time_slices(self.objectives)
         return self
 
 
@@ -305,6 +320,12 @@ class SloSpecV2Alpha(_SloBase):
     sliRef: str | None = None
     timeWindow: list[TimeWindow] = Field(min_length=1, max_length=1)
     objectives: list[ObjectiveV2Alpha] = Field(min_length=1)
+    alertPolicies: list[dict[str, Any]] | None = None
+
+    @field_validator("alertPolicies")
+    @classmethod
+    def policy_refs(cls, items: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        return _policy_refs(items)
 
     @field_validator("sliRef")
     @classmethod
@@ -322,7 +343,6 @@ class SloSpecV2Alpha(_SloBase):
                 "'sli' or 'sliRef' must be defined either on the spec (standard SLO) or on each objective "
                 "(composite SLO)" + (", but not both" if composite else ", but none were given")
             )
-        self.check_time_slices(self.objectives)
         _check_ops(self.objectives, _inline_metric(self.sli))
         return self
 
@@ -337,7 +357,7 @@ class Condition(Loose):
     op: str
     threshold: float
     lookbackWindow: str
-    alertAfter: str
+    alertAfter: str | None = None  # optional in v1 (a pointer in the go-sdk)
 
 
 class AlertConditionSpec(Described):
@@ -389,6 +409,23 @@ SPECS: dict[str, type[Loose]] = {
     "AlertNotificationTarget": AlertNotificationTargetSpec,
 }
 SLO_SPECS: dict[str, type[Loose]] = {V1: SloSpec, V1ALPHA: SloSpecV1Alpha, V2ALPHA: SloSpecV2Alpha}
+
+
+def time_slice_problems(version: str, kind: str, spec: Any) -> list[tuple[str, str]]:
+    """The go-sdk's time-slice rules on the raw spec (so they are reported beside any other problem of the
+    same objectives): Timeslices needs each objective's timeSliceTarget; Timeslices and RatioTimeslices
+    need its timeSliceWindow (openslo/v1alpha has no timeSliceWindow)."""
+    if kind != "SLO" or not isinstance(spec, dict) or not isinstance(spec.get("objectives"), list):
+        return []
+    method = spec.get("budgetingMethod")
+    needed = {"Timeslices": ["timeSliceTarget", "timeSliceWindow"], "RatioTimeslices": ["timeSliceWindow"]}
+    names = [n for n in needed.get(str(method), []) if not (version == V1ALPHA and n == "timeSliceWindow")]
+    return [
+        (f"spec.objectives[{index}].{name}", f"required by {method}")
+        for index, objective in enumerate(spec["objectives"])
+        for name in names
+        if isinstance(objective, dict) and objective.get(name) is None
+    ]
 
 
 def spec_model(version: str, kind: str) -> type[Loose]:
