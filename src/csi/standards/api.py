@@ -67,8 +67,9 @@ def _hours(payload: dict[str, Any]) -> dict[str, Any]:
 def standards_import_upload(
     request: HttpRequest, files: File[list[UploadedFile]], dry_run: Form[bool] = False
 ):
-    """OpenSLO (v1, v1alpha, v2alpha) and CSI Workbench YAML. Validated first: any problem answers 422 with
-    one field per location and nothing is stored. Catalog managers only."""
+    """OpenSLO (v1, v1alpha, v2alpha), Sloth, Pyrra and CSI Workbench YAML. Validated first: any problem
+    answers 422 with one field per location and nothing is stored. Each SLO objective becomes a standard;
+    `notes` lists the services created and what else a reader must know. Catalog managers only."""
     uploads = [(f.name or "upload.yaml", f.read()) for f in files]
     return report_out(
         import_uploads(actor=request.user, uploads=uploads, dry_run=dry_run, yaml_importer=standards_import)

@@ -265,7 +265,8 @@ def standards_import_page(request: AuthenticatedRequest) -> HttpResponse:
         permission="standards.import_standards",
         yaml_importer=standards_import,
         explanation="OpenSLO v1, v1alpha or v2alpha documents (Service, SLI, SLO, DataSource, AlertPolicy, "
-        "AlertCondition, AlertNotificationTarget) or CSI Workbench standards YAML. An SLO becomes an SLO "
-        "standard of its service; a changed SLO becomes a new version.",
+        "AlertCondition, AlertNotificationTarget), Sloth (prometheus/v1, PrometheusServiceLevel) or Pyrra "
+        "(ServiceLevelObjective) SLOs, or CSI Workbench standards YAML. Each objective of an SLO becomes an SLO "
+        "standard of its service, with the SLO's window; a changed SLO becomes a new version.",
         back_url="/standards/",
     )

@@ -22,7 +22,9 @@ from csi.standards.imports import standards_export, standards_import
 class Command(BaseCommand):
     help = (
         "Import and export service standards. `import` reads OpenSLO (v1, v1alpha, v2alpha: Service, SLI, SLO, "
-        "DataSource, AlertPolicy, AlertCondition, AlertNotificationTarget) and CSI Workbench YAML."
+        "DataSource, AlertPolicy, AlertCondition, AlertNotificationTarget), Sloth (prometheus/v1 and "
+        "sloth.slok.dev/v1 PrometheusServiceLevel), Pyrra (pyrra.dev/v1alpha1 ServiceLevelObjective) and CSI "
+        "Workbench YAML. An SLO becomes one standard per objective, its window kept (docs/standards.md)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
