@@ -151,6 +151,37 @@ def test_windows_and_every_objective_survive_import_and_export(case):
         assert not standards_import(actor=SYSTEM, documents=docs(exported)).changed
 
 
+@pytest.mark.parametrize("case", ["v1", "v1alpha", "v2alpha"])
+def test_a_standard_revised_here_exports_to_openslo_as_it_now_is(case):
+    """Export writes the current targets and window back into the SLO, so importing the export elsewhere
+    gives the standards as they are now, not as they were first imported."""
+    from csi.standards import services
+
+    standards_import(actor=SYSTEM, documents=docs(EXPECTED[case][0]))
+    first, second = ServiceStandard.objects.order_by("key")
+    services.standard_revise(
+        actor=SYSTEM,
+        standard=first,
+        changes={
+            "window_kind": "rolling",
+            "window_days": 28,
+            "calendar_period": "",
+            "window_count": 1,
+            "window_start_date": None,
+        },
+    )
+    services.standard_revise(actor=SYSTEM, standard=second, changes={"target_percent": "97.5"})
+    before = standards_state()
+    exported = dump_yaml(standards_export(actor=SYSTEM, fmt="openslo"))
+    ServiceStandard.objects.all().delete()
+    SpecDocument.objects.all().delete()
+    standards_import(actor=SYSTEM, documents=docs(exported, "export.yaml"))
+    after = standards_state()
+    # the second objective's window follows the SLO's one window, which the first standard now sets
+    assert after[0] == before[0] and after[1][:8] == before[1][:8]
+    assert after[1][8:] == before[0][8:] and float(after[1][6]) == 97.5
+
+
 def test_objective_keys_and_names_and_a_removed_objective_is_reported():
     standards_import(actor=SYSTEM, documents=docs(V1))
     first, second = ServiceStandard.objects.order_by("key")
