@@ -75,6 +75,61 @@ class SliSpec(Described):
         return self
 
 
+RAW_TYPES = {"success", "failure"}
+
+
+def _metric_problem(metric: Any, path: str) -> str | None:
+    """openslo/v1's metric spec: a metricSource with a spec of at least one entry, a valid reference."""
+    source = metric.get("metricSource") if isinstance(metric, dict) else None
+    if not isinstance(source, dict):
+        return f"{path}.metricSource: required"
+    ref = source.get("metricSourceRef")
+    if ref is not None and not (isinstance(ref, str) and re.match(NAME, ref)):
+        return (
+            f"{path}.metricSource.metricSourceRef: '{ref}' is not a lower-case name of at most 63 characters"
+        )
+    if not isinstance(source.get("spec"), dict) or not source["spec"]:
+        return f"{path}.metricSource.spec: required, with at least one entry"
+    return None
+
+
+def v1_sli_problem(spec: dict[str, Any], prefix: str = "") -> str | None:
+    """The go-sdk's openslo/v1 SLI rules on a spec (standalone SLI or an SLO's inline indicator)."""
+    threshold, ratio = spec.get("thresholdMetric"), spec.get("ratioMetric")
+    if (threshold is None) == (ratio is None):
+        where = f"{prefix.rstrip('.')}: " if prefix else ""
+        return f"{where}give exactly one of thresholdMetric or ratioMetric"
+    if threshold is not None:
+        return _metric_problem(threshold, f"{prefix}thresholdMetric")
+    if not isinstance(ratio, dict):
+        return f"{prefix}ratioMetric: expected a mapping"
+    path = f"{prefix}ratioMetric"
+    total, raw = ratio.get("total"), ratio.get("raw")
+    if (total is None) == (raw is None):
+        return f"{path}: give exactly one of total or raw"
+    if raw is not None:
+        if ratio.get("good") is not None or ratio.get("bad") is not None:
+            return f"{path}: raw excludes good and bad"
+        if ratio.get("rawType") not in RAW_TYPES:
+            return f"{path}.rawType: required, one of success, failure"
+        return _metric_problem(raw, f"{path}.raw")
+    if (ratio.get("good") is None) == (ratio.get("bad") is None):
+        return f"{path}: give exactly one of good or bad (with total)"
+    for name in ("total", "good", "bad"):
+        if ratio.get(name) is not None and (problem := _metric_problem(ratio[name], f"{path}.{name}")):
+            return problem
+    return None
+
+
+class SliSpecV1(SliSpec):
+    @model_validator(mode="after")
+    def v1_rules(self) -> SliSpecV1:
+        problem = v1_sli_problem({"thresholdMetric": self.thresholdMetric, "ratioMetric": self.ratioMetric})
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
 def _one_of(values: dict[str, Any], names: tuple[str, ...], required: bool = True) -> None:
     given = [n for n in names if values.get(n) is not None]
     if len(given) > 1:
@@ -286,6 +341,16 @@ class SloSpec(_SloBase):
             )
         if self.timeWindow is None:
             raise ValueError("give timeWindow")
+        inline = [("indicator", self.indicator)] + [
+            (f"objectives[{i}].indicator", o.indicator) for i, o in enumerate(self.objectives)
+        ]
+        for path, indicator in inline:
+            if indicator is None:
+                continue
+            if not isinstance((indicator.get("metadata") or {}).get("name"), str):
+                raise ValueError(f"{path}.metadata.name: required")
+            if problem := v1_sli_problem(indicator.get("spec") or {}, f"{path}.spec."):
+                raise ValueError(problem)
         _check_ops(self.objectives, _inline_metric(self.indicator))
         return self
 
@@ -349,15 +414,32 @@ class SloSpecV2Alpha(_SloBase):
 
 class DataSourceSpec(Described):
     type: str = Field(min_length=1, max_length=100)
-    connectionDetails: Any = None
+    connectionDetails: Any  # required by the go-sdk (its shape is the data source's own)
 
 
 class Condition(Loose):
+    """The go-sdk's AlertConditionType: kind burnrate (the only kind), op, threshold, lookbackWindow and
+    alertAfter as duration shorthands (alertAfter optional in v1)."""
+
     kind: str = Field(min_length=1)
     op: str
     threshold: float
-    lookbackWindow: str
-    alertAfter: str | None = None  # optional in v1 (a pointer in the go-sdk)
+    lookbackWindow: str = Field(pattern=DURATION.pattern)
+    alertAfter: str | None = Field(None, pattern=DURATION.pattern)
+
+    @field_validator("kind")
+    @classmethod
+    def burnrate(cls, value: str) -> str:
+        if value != "burnrate":
+            raise ValueError(f"'{value}' is not burnrate (the only kind of alert condition)")
+        return value
+
+    @field_validator("op")
+    @classmethod
+    def known_op(cls, value: str) -> str:
+        if value not in OPS:
+            raise ValueError(f"'{value}' is not one of lt, lte, gt, gte")
+        return value
 
 
 class AlertConditionSpec(Described):
@@ -429,6 +511,8 @@ def time_slice_problems(version: str, kind: str, spec: Any) -> list[tuple[str, s
 
 
 def spec_model(version: str, kind: str) -> type[Loose]:
+    if kind == "SLI" and version == V1:
+        return SliSpecV1
     return SLO_SPECS[version] if kind == "SLO" else SPECS[kind]
 
 

@@ -294,7 +294,7 @@ REFUSED = {
         "required by RatioTimeslices",
     ),
     "threshold metric without op": (
-        "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: api\n  indicator: {metadata: {name: l}, spec: {thresholdMetric: {metricSource: {type: P, spec: {}}}}}\n"
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: api\n  indicator: {metadata: {name: l}, spec: {thresholdMetric: {metricSource: {type: P, spec: {q: 1}}}}}\n"
         "  budgetingMethod: Occurrences\n  timeWindow: [{duration: 1w, isRolling: true}]\n  objectives: [{target: 0.9}]\n",
         "spec.objectives[0]",
         "needs op and value",
@@ -336,6 +336,43 @@ REFUSED = {
         + "}\nspec: {service: api, indicatorRef: l, budgetingMethod: Occurrences, timeWindow: [{duration: 1w, isRolling: true}], objectives: [{target: 0.9}, {target: 0.8}]}\n",
         "metadata.name",
         "longer than 63 characters",
+    ),
+    "v1 SLI ratio without good or bad": (
+        "apiVersion: openslo/v1\nkind: SLI\nmetadata: {name: x}\nspec: {ratioMetric: {total: {metricSource: {spec: {q: 1}}}}}\n",
+        "spec.ratioMetric",
+        "give exactly one of good or bad",
+    ),
+    "v1 SLI raw without rawType": (
+        "apiVersion: openslo/v1\nkind: SLI\nmetadata: {name: x}\nspec: {ratioMetric: {raw: {metricSource: {spec: {q: 1}}}}}\n",
+        "spec.ratioMetric.rawType",
+        "one of success, failure",
+    ),
+    "v1 inline indicator without a metric source spec": (
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: api\n  indicator: {metadata: {name: l}, spec: {ratioMetric: {good: {metricSource: {type: P, spec: {q: 1}}}, total: {metricSource: {type: P}}}}}\n"
+        "  budgetingMethod: Occurrences\n  timeWindow: [{duration: 1w, isRolling: true}]\n  objectives: [{target: 0.9}]\n",
+        "spec.indicator.spec.ratioMetric.total.metricSource.spec",
+        "at least one entry",
+    ),
+    "alert condition of another kind": (
+        "apiVersion: openslo/v1\nkind: AlertCondition\nmetadata: {name: x}\nspec: {severity: page, condition: {kind: static, op: gt, threshold: 2, lookbackWindow: 1h}}\n",
+        "spec.condition.kind",
+        "is not burnrate",
+    ),
+    "alert condition window": (
+        "apiVersion: openslo/v1\nkind: AlertCondition\nmetadata: {name: x}\nspec: {severity: page, condition: {kind: burnrate, op: gt, threshold: 2, lookbackWindow: 1 hour}}\n",
+        "spec.condition.lookbackWindow",
+        "String should match pattern",
+    ),
+    "data source without connection details": (
+        "apiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: x}\nspec: {type: Prometheus}\n",
+        "spec.connectionDetails",
+        "Field required",
+    ),
+    "unknown field in an objective": (
+        SLO_HEAD
+        + "  budgetingMethod: Occurrences\n  timeWindow: [{duration: 1w, isRolling: true}]\n  objectives: [{target: 0.9, goal: 0.8}]\n",
+        "spec.objectives[0].goal",
+        "Extra inputs are not permitted",
     ),
     "sloth objective above 100": (
         "version: prometheus/v1\nservice: api\nslos: [{name: avail, objective: 120, sli: {raw: {error_ratio_query: q}}}]\n",
