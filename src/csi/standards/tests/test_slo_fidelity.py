@@ -574,3 +574,34 @@ def test_import_page_shows_created_services(strategist):
         and "2 objectives, one standard each" in html
     )
     assert not Service.objects.filter(key="shop").exists()
+
+
+def test_api_and_page_carry_a_calendar_window_of_several_periods(api, owner, viewer, service):
+    payload = {
+        "service": service.key,
+        "key": "month-close",
+        "name": "Month close",
+        "kind": "slo",
+        "metric": "availability",
+        "threshold": "1",
+        "threshold_unit": "ratio",
+        "target_percent": "99",
+        "window_kind": "calendar",
+        "calendar_period": "day",
+        "window_count": 30,
+        "window_start_date": "2026-01-01",
+    }
+    client = api(owner)
+    assert client.post("/api/v1/standards", payload, content_type="application/json").status_code == 201
+    current = api(viewer).get("/api/v1/standards/month-close").json()["current"]
+    assert (current["window_count"], current["window_start_date"]) == (30, "2026-01-01")
+    refused = client.post(
+        "/api/v1/standards/month-close/versions",
+        {"window_kind": "rolling", "window_days": 30},
+        content_type="application/json",
+    )
+    assert refused.status_code == 422 and "window_count" in refused.content.decode()
+    page = Client()
+    page.force_login(viewer)
+    html = page.get("/standards/month-close/").content.decode()
+    assert "each 30 days from 2026-01-01" in html
