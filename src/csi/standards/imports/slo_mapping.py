@@ -109,6 +109,18 @@ def percent(value: Any, path: str) -> Decimal:
     return number.quantize(Decimal("0.0001"))
 
 
+def threshold(value: float | None, path: str) -> Decimal:
+    """An objective's value as a standard's threshold (0 to 10^10 with at most 4 decimals), 1 for a ratio."""
+    if value is None:
+        return Decimal(1)
+    number = Decimal(str(value))
+    if not number.is_finite() or not 0 <= number < Decimal(10) ** 10:
+        raise Unrepresentable(path, f"{value} cannot be a standard's threshold (0 to 10,000,000,000)")
+    if number != number.quantize(Decimal("0.0001")):
+        raise Unrepresentable(path, f"{value} has more than 4 decimals: give it in a smaller unit")
+    return number
+
+
 def keys(name: str, count: int, path: str = "metadata.name") -> list[str]:
     """The standards' keys of an SLO with `count` objectives: the name, then `<name>.2`, `<name>.3`..."""
     result = [name] + [f"{name}.{n}" for n in range(2, count + 1)]
@@ -168,7 +180,7 @@ def openslo_plan(name: str, display: str | None, spec: Any, document: dict[str, 
                     "metric": "custom",
                     "custom_metric": openslo.indicator_name(name, spec, objective)[:100],
                     "comparator": objective.op or "gte",
-                    "threshold": Decimal(str(objective.value)) if objective.value is not None else Decimal(1),
+                    "threshold": threshold(objective.value, f"{path}.value"),
                     "threshold_unit": "count" if objective.value is not None else "ratio",
                     "target_percent": target,
                     "budgeting_method": openslo.BUDGETING[spec.budgetingMethod],

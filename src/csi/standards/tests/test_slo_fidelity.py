@@ -374,6 +374,18 @@ REFUSED = {
         "spec.objectives[0].goal",
         "Extra inputs are not permitted",
     ),
+    "negative threshold": (
+        SLO_HEAD
+        + "  budgetingMethod: Occurrences\n  timeWindow: [{duration: 1w, isRolling: true}]\n  objectives: [{target: 0.9}, {op: gt, value: -5, target: 0.9}]\n",
+        "spec.objectives[1].value",
+        "cannot be a standard's threshold",
+    ),
+    "threshold with 5 decimals": (
+        SLO_HEAD
+        + "  budgetingMethod: Occurrences\n  timeWindow: [{duration: 1w, isRolling: true}]\n  objectives: [{op: lt, value: 0.00005, target: 0.9}]\n",
+        "spec.objectives[0].value",
+        "more than 4 decimals",
+    ),
     "sloth objective above 100": (
         "version: prometheus/v1\nservice: api\nslos: [{name: avail, objective: 120, sli: {raw: {error_ratio_query: q}}}]\n",
         "slos[0].objective",
