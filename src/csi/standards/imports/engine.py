@@ -386,16 +386,19 @@ class _Run:
                 f"{document.where()}: {len(plan.standards)} objectives, one standard each: "
                 + ", ".join(p.key for p in plan.standards)
             )
-        if source == "openslo":
+        # Standards of this SLO (OpenSLO: `<name>.<n>`) or of this Sloth service (`<service>-<slo>`) that the
+        # document no longer holds are kept, since improvement work may refer to them, and said so.
+        prefix = {"openslo": f"{document.name}.", "sloth": f"{plan.service}-"}.get(source)
+        if prefix:
             stale = (
-                ServiceStandard.objects.filter(key__startswith=f"{document.name}.", source="openslo")
+                ServiceStandard.objects.filter(key__startswith=prefix, source=source, service=service)
                 .exclude(key__in=[p.key for p in plan.standards])
                 .order_by("key")
             )
             for standard in stale:
                 self.report.note(
-                    f"{document.where()}: standard {standard.key} is no longer an objective of "
-                    f"{document.name}; it is kept (delete it if it is no longer wanted)"
+                    f"{document.where()}: standard {standard.key} is no longer in this {source} document; "
+                    "it is kept (delete it if it is no longer wanted)"
                 )
         return standards[0]
 

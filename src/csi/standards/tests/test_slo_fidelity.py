@@ -194,7 +194,7 @@ def test_objective_keys_and_names_and_a_removed_objective_is_reported():
     assert second.current.spec["objective"] == 1 and second.current.threshold == 1000
     one = V1.replace("    - {displayName: Usable, op: lte, value: 1000, targetPercent: 99.5}\n", "")
     report = standards_import(actor=SYSTEM, documents=docs(one))
-    assert any("standard checkout.2 is no longer an objective of checkout" in n for n in report.notes)
+    assert any("standard checkout.2 is no longer in this openslo document" in n for n in report.notes)
     assert ServiceStandard.objects.filter(key="checkout.2").exists()  # kept: it may be referenced
 
 
@@ -470,6 +470,17 @@ def test_sloth_and_pyrra_examples_import_as_standards():
         v.target_percent,
         30,
         "PrometheusServiceLevel",
+    )
+    # An SLO removed from the Sloth file: its standard is kept and the report says so.
+    text = (
+        (DATA / "sloth/getting-started.yml")
+        .read_text()
+        .replace('name: "requests-availability"', 'name: "requests-ok"')
+    )
+    report = standards_import(actor=SYSTEM, documents=docs(text, "sloth.yml"))
+    assert any(
+        "standard myservice-requests-availability is no longer in this sloth document" in n
+        for n in report.notes
     )
     # Pyrra's caddy example names no service: refused, saying what to add.
     with pytest.raises(DocumentErrors, match="add the label `service: <service key>`"):
