@@ -69,6 +69,7 @@ class VersionForm(forms.ModelForm):
             "benchmark_value",
             "benchmark_source",
         ]
+        widgets = {"window_start_date": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

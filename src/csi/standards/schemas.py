@@ -104,7 +104,7 @@ class VersionFields(InSchema):
     window_days: StrictInt | None = Field(None, ge=1, le=3660)
     calendar_period: CalendarPeriod | None = None
     window_count: StrictInt = Field(1, ge=1, le=3660, description="A calendar window's length in periods")
-    window_start_date: date | None = Field(
+    window_start_date: IsoDate | None = Field(
         None, description="A calendar window's first day; none: natural periods"
     )
     window_time_zone: str = Field("UTC", max_length=64)
@@ -147,7 +147,7 @@ class RevisionIn(InSchema):
     window_days: StrictInt | None = Field(None, ge=1, le=3660)
     calendar_period: CalendarPeriod | None = None
     window_count: StrictInt | None = Field(None, ge=1, le=3660)
-    window_start_date: date | None = None
+    window_start_date: IsoDate | None = None
     window_time_zone: str | None = Field(None, max_length=64)
     calendar: str | None = Field(None, pattern=KEY, max_length=63)
     pause_states: list[str] | None = Field(None, max_length=50)
