@@ -43,11 +43,38 @@ class Loose(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+LABEL_KEY = re.compile(r"^[a-zA-Z0-9]([-._a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$")
+ANNOTATION_KEY = re.compile(
+    r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*/)?"
+    r"[a-zA-Z0-9]([-._a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$"
+)
+ANNOTATION_LENGTH = re.compile(r"^(.{0,253}/)?.{0,63}$")
+
+
 class Metadata(Loose):
+    """The go-sdk's metadata: a DNS-label name, a displayName of at most 63 characters, label keys and
+    annotation keys as Kubernetes writes them; a label is a text or a list of texts (v1)."""
+
     name: str = Field(pattern=NAME)
-    displayName: str | None = Field(None, max_length=200)
-    labels: dict[str, Any] | None = None
-    annotations: dict[str, Any] | None = None
+    displayName: str | None = Field(None, max_length=63)
+    labels: dict[str, str | list[str]] | None = None
+    annotations: dict[str, str] | None = None
+
+    @field_validator("labels")
+    @classmethod
+    def label_keys(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        for key in value or {}:
+            if not LABEL_KEY.match(key):
+                raise ValueError(f"'{key}' is not a label key (letters, digits, '-', '_', '.', at most 63)")
+        return value
+
+    @field_validator("annotations")
+    @classmethod
+    def annotation_keys(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        for key in value or {}:
+            if not (ANNOTATION_LENGTH.match(key) and ANNOTATION_KEY.match(key)):
+                raise ValueError(f"'{key}' is not an annotation key such as openslo.com/annotation")
+        return value
 
 
 def _ref(value: Any) -> Any:

@@ -374,6 +374,18 @@ REFUSED = {
         "spec.objectives[0].goal",
         "Extra inputs are not permitted",
     ),
+    "display name over 63": (
+        "apiVersion: openslo/v1\nkind: Service\nmetadata: {name: x, displayName: '"
+        + "D" * 64
+        + "'}\nspec: {}\n",
+        "metadata.displayName",
+        "at most 63 characters",
+    ),
+    "bad label key": (
+        "apiVersion: openslo.com/v2alpha\nkind: Service\nmetadata: {name: x, labels: {'team a': b}}\nspec: {}\n",
+        "metadata.labels",
+        "'team a' is not a label key",
+    ),
     "negative threshold": (
         SLO_HEAD
         + "  budgetingMethod: Occurrences\n  timeWindow: [{duration: 1w, isRolling: true}]\n  objectives: [{target: 0.9}, {op: gt, value: -5, target: 0.9}]\n",
