@@ -596,6 +596,22 @@ def test_api_reports_created_services_and_refuses_with_the_path(api, strategist)
         {"files": [SimpleUploadedFile("bad.yaml", REFUSED["alert policy with two conditions"][0].encode())]},
     )
     assert bad.status_code == 422 and "spec.conditions" in bad.content.decode()
+    sloth = client.post(
+        "/api/v1/standards/import",
+        {"files": [SimpleUploadedFile("k8s.yml", (DATA / "sloth/k8s-getting-started.yml").read_bytes())]},
+    ).json()
+    assert "created service myservice" in sloth["notes"] and any(
+        "30 days rolling" in n for n in sloth["notes"]
+    )
+    pyrra = client.post(
+        "/api/v1/standards/import",
+        {
+            "files": [
+                SimpleUploadedFile("caddy.yaml", (DATA / "pyrra/caddy-response-latency.yaml").read_bytes())
+            ]
+        },
+    )
+    assert pyrra.status_code == 422 and "add the label `service: <service key>`" in pyrra.content.decode()
 
 
 def test_import_page_shows_created_services(strategist):
