@@ -656,3 +656,23 @@ def test_api_and_page_carry_a_calendar_window_of_several_periods(api, owner, vie
     page.force_login(viewer)
     html = page.get("/standards/month-close/").content.decode()
     assert "each 30 days from 2026-01-01" in html
+
+
+def test_a_composite_slo_keeps_each_objectives_indicator_and_weight():
+    text = """apiVersion: openslo/v1
+kind: SLO
+metadata: {name: journey}
+spec:
+  service: shop
+  budgetingMethod: Occurrences
+  timeWindow: [{duration: 4w, isRolling: true}]
+  objectives:
+    - {displayName: Search, indicatorRef: search-ok, target: 0.99, compositeWeight: 2}
+    - {displayName: Pay, indicatorRef: pay-ok, target: 0.999, compositeWeight: 1}
+"""
+    standards_import(actor=SYSTEM, documents=docs(text))
+    rows = [
+        (s.key, s.current.custom_metric, s.current.spec["compositeWeight"], s.current.window_days)
+        for s in ServiceStandard.objects.order_by("key")
+    ]
+    assert rows == [("journey", "search-ok", 2, 28), ("journey.2", "pay-ok", 1, 28)]
