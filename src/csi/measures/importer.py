@@ -209,8 +209,11 @@ def import_file(
 
 def _merge(workdir: Path, source: DataSource, result: ImportResult, *, write: bool) -> None:
     """Compare the staged events with the source's visible events (see `csi.measures.merging`)."""
-    staged = workdir / DATA_FILE[source.kind]
     refs = visible_batches(source.pk) if source.pk is not None else []
+    if not refs:  # the source holds nothing yet: every event is new (counted already by the read)
+        result.merge = merging.MergeCounts(new_events=result.events, gaining_tickets=result.tickets)
+        return
+    staged = workdir / DATA_FILE[source.kind]
     result.merge = merging.compare(staged, workdir, refs, result.mode, write=write)
 
 
