@@ -4,10 +4,14 @@ After the file is read and checked (`csi.measures.importer`), its staged events.
 good record with its `event_key`. `compare` joins it, on (ticket_id, event_key), with the source's
 visible events (`store.ticket_events`, the one reader of them) and counts: events new to the source,
 events already there, tickets that gain events and, for a replace batch, the visible events of the
-file's tickets that the file lacks (hidden once it commits). With `write`, a merge batch's folder is
-then split: events.parquet keeps only the new events, seen.parquet the others, each with `seen_in`,
-the batch whose copy was visible. Rows keep their file order and their line (written out, since the
-split changes positions). Nothing is rewritten when the source holds none of the file's events.
+file's tickets that the file lacks (hidden once it commits). With `write`, a merge batch whose file
+holds events already there is then split: the staged file is kept whole, unchanged, as all.parquet;
+events.parquet is written with only the new events (their line written out, since positions change;
+not necessarily in file order, readers order events by time, batch and line); seen.parquet lists the
+others by their row in all.parquet (`row`) with `seen_in`, the batch whose copy was visible. Writing
+the already-held events out again cost more than the whole rest of the comparison (docs/decisions/0006),
+so they are kept where the read put them. Nothing is rewritten when the source holds none of the file's
+events.
 """
 
 from __future__ import annotations
@@ -94,7 +98,8 @@ def _compare(
 
 
 def _split(con: duckdb.DuckDBPyConnection, staged: Path, workdir: Path) -> None:
-    """events.parquet <- the staged rows not matched, seen.parquet <- the matched ones with seen_in."""
+    """events.parquet <- the staged rows not matched, seen.parquet <- (row, seen_in) of the matched ones,
+    all.parquet <- the staged file as it is."""
     columns = [
         f"{store.LINE_SQL}::BIGINT AS line" if name == "line" else quote_ident(name)
         for name in STORED_EVENT_COLUMNS
@@ -102,12 +107,12 @@ def _split(con: duckdb.DuckDBPyConnection, staged: Path, workdir: Path) -> None:
     tail = f"NULL::BIGINT AS {LINE_BASE}, NULL::VARCHAR AS _reject"
     new = workdir / "new-events.parquet"
     con.execute(
-        f"COPY (SELECT {', '.join(columns)}, {tail} FROM staged ANTI JOIN matched ON file_row_number = n "
-        f"ORDER BY file_row_number) TO {sql_string(str(new))} (FORMAT parquet, COMPRESSION zstd)"
+        f"COPY (SELECT {', '.join(columns)}, {tail} FROM staged ANTI JOIN matched ON file_row_number = n) "
+        f"TO {sql_string(str(new))} (FORMAT parquet, COMPRESSION zstd)"
     )
     con.execute(
-        f"COPY (SELECT {', '.join(columns)}, matched.seen_in AS {SEEN_IN}, {tail} FROM staged "
-        "JOIN matched ON file_row_number = n ORDER BY file_row_number) "
+        f"COPY (SELECT n AS {store.SEEN_ROW}, seen_in AS {SEEN_IN} FROM matched) "
         f"TO {sql_string(str(workdir / store.SEEN_FILE))} (FORMAT parquet, COMPRESSION zstd)"
     )
+    staged.replace(workdir / store.ALL_FILE)
     new.replace(staged)

@@ -3,7 +3,7 @@
 Layout (Hive-style, so Spark, Trino or DuckDB can read it as one partitioned dataset):
 
     <CSI_DATA_DIR>/measures/source=<source id>/batch=<batch id>/events.parquet
-                                                              /seen.parquet  (merge batches, see below)
+                                                              /seen.parquet, all.parquet (see below)
 
 A batch is written into a hidden temporary folder beside it and renamed into place when complete; the
 app database row is marked committed only after that, in one transaction. Readers list the committed
@@ -15,8 +15,9 @@ row's position and the file's `line_base` (see `csi.measures.schema`).
 
 Ticket events merge (docs/decisions/0006): a ticket's history is the union of the events of the
 committed batches, each event, identified by (ticket_id, event_key), once. A `merge` batch stores in
-events.parquet only the events not visible when it was imported and in seen.parquet the others, each
-with the batch whose copy was visible (`seen_in`); a `replace` batch stores all its events and hides,
+events.parquet only the events not visible when it was imported; when the file held events already
+visible, all.parquet keeps the file's records as read and seen.parquet lists those already visible (their
+`row` in all.parquet), each with the batch whose copy was visible (`seen_in`); a `replace` batch stores all its events and hides,
 for the tickets it holds, the events of earlier batches. `ticket_events` is the one reader of the
 visible events.
 """
@@ -49,7 +50,9 @@ from csi.measures.schema import (
     STORED_EVENT_COLUMNS,
 )
 
-SEEN_FILE = "seen.parquet"
+SEEN_FILE = "seen.parquet"  # a merge batch's already-held events: (row in ALL_FILE, seen_in)
+ALL_FILE = "all.parquet"  # a merge batch's file as read, every record, when some were already held
+SEEN_ROW = "row"
 COLUMNS = {
     "events.parquet": STORED_EVENT_COLUMNS,
     "samples.parquet": SAMPLE_COLUMNS,
@@ -81,7 +84,7 @@ def publish(temp: Path, source_id: int, batch_id: int) -> Path:
     """Move a completely written batch folder into place (an atomic rename on one file system)."""
     target = batch_dir(source_id, batch_id)
     for item in temp.iterdir():
-        if item.name not in COLUMNS and item.name != SEEN_FILE:
+        if item.name not in COLUMNS and item.name not in {SEEN_FILE, ALL_FILE}:
             shutil.rmtree(item) if item.is_dir() else item.unlink()
     for item in temp.iterdir():
         with item.open("rb") as handle:
@@ -213,9 +216,7 @@ def ticket_events(con: ibis.BaseBackend, batches: Sequence[BatchRef | tuple[int,
     promoted = [r for r in refs if any(seen not in committed for seen in r.seen_in)]
     dedupe = bool(promoted) or any(r.rebased for r in refs)
     if promoted:
-        seen = read(con, [str(batch_dir(r.source_id, r.batch_id) / SEEN_FILE) for r in promoted])
-        seen = seen.filter(~seen[SEEN_IN].isin(sorted(committed)))
-        table = table.union(_events_table(seen))
+        table = table.union(_promoted(con, promoted, committed))
     replaced = [r.batch_id for r in refs if r.mode == "replace"]
     if replaced and len(refs) > 1:
         cut = (
@@ -228,6 +229,25 @@ def ticket_events(con: ibis.BaseBackend, batches: Sequence[BatchRef | tuple[int,
         first = table.batch_id.min().over(group_by=[table.source_id, table.ticket_id, table[EVENT_KEY]])
         table = table.filter(table.batch_id == first)
     return table
+
+
+def _promoted(con: ibis.BaseBackend, refs: list[BatchRef], committed: set[int]) -> ibis.Table:
+    """The events of these merge batches that were already held when imported, by a batch no longer
+    committed: their rows of all.parquet named in seen.parquet with such a `seen_in`."""
+    folders = [batch_dir(r.source_id, r.batch_id) for r in refs]
+    records = read(con, [str(folder / ALL_FILE) for folder in folders])
+    seen = con.read_parquet([str(folder / SEEN_FILE) for folder in folders], hive_partitioning=True)
+    gone = seen.filter(~seen[SEEN_IN].isin(sorted(committed)))
+    gone = gone.select(_gone_source=gone["source"], _gone_batch=gone["batch"], _gone_row=gone[SEEN_ROW])
+    rows = records.join(
+        gone,
+        [
+            records["source"] == gone._gone_source,
+            records["batch"] == gone._gone_batch,
+            records.file_row_number == gone._gone_row,
+        ],
+    )
+    return _events_table(rows)
 
 
 def _events_table(table: ibis.Table) -> ibis.Table:

@@ -117,17 +117,27 @@ def test_a_partial_second_export_adds_to_the_history_with_counts(make_source, im
     assert batch.seen_in == [first.batch_id]
     # The batch's folder holds the new events, and the already-held ones apart with the batch holding them.
     folder = store.batch_dir(source.pk, second.batch_id)
-    assert sorted(p.name for p in folder.iterdir()) == ["events.parquet", "seen.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == ["all.parquet", "events.parquet", "seen.parquet"]
 
 
 def test_lines_of_a_split_batch_stay_the_lines_of_its_file(make_source, import_bytes):
     source = make_source()
-    import_bytes(source, A.encode(), name="a.csv")
+    first = import_bytes(source, A.encode(), name="a.csv")
     second = import_bytes(source, B.encode(), name="b.csv")
     con = store.ibis_connection()
     table = store.ticket_events(con, selectors.committed_batches(actor=CLI, source=source))
     rows = table.filter(table.batch_id == second.batch_id).select("ticket_id", "state", "line").to_pyarrow()
     assert sorted(tuple(r.values()) for r in rows.to_pylist()) == [("T1", "Closed", 3), ("T4", "New", 5)]
+    # Once the first batch is gone, the second's already-held events come back with their lines too.
+    delete(first)
+    table = store.ticket_events(con, selectors.committed_batches(actor=CLI, source=source))
+    rows = table.select("ticket_id", "state", "line", "batch_id").to_pyarrow().to_pylist()
+    assert sorted(tuple(r.values()) for r in rows) == [
+        ("T1", "Closed", 3, second.batch_id),
+        ("T1", "New", 2, second.batch_id),
+        ("T2", "New", 4, second.batch_id),
+        ("T4", "New", 5, second.batch_id),
+    ]
 
 
 def test_a_file_of_the_first_hundred_rows_removes_nothing(make_source, import_bytes, tmp_path: Path):
