@@ -286,8 +286,8 @@ def run_rejects_csv(request: HttpRequest, run_id: int = IdPath):
     summary="Delete a committed batch",
 )
 def run_delete(request: HttpRequest, run_id: int = IdPath):
-    """Take the run's committed batch out of the measurement store: its tickets fall back to their versions
-    in earlier batches and the rollups are refreshed. The run stays in the history, now `deleted`, and is
+    """Take the run's committed batch out of the measurement store: the source reads as if it had never
+    been imported (events other batches also hold stay) and the rollups are refreshed. The run stays in the history, now `deleted`, and is
     returned. A run that is not committed answers 409. Data managers."""
     batch = selectors.batch_get(actor=request.user, pk=run_id)
     services.batch_delete(actor=request.user, batch=batch)

@@ -199,7 +199,7 @@ def batch_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Batch #{batch.pk} was deleted; its tickets fall back to earlier batches. "
+            f"Batch #{batch.pk} was deleted; the source reads as if it had never been imported. "
             f"The figures of {batch.source.name} are being recomputed.",
         )
     if request.htmx:

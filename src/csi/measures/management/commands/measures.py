@@ -70,7 +70,8 @@ class Command(BaseCommand):
         rejects.add_argument("run", type=int)
         rejects.add_argument("--output", "-o", help="File to write (default: standard output).")
         delete = sub.add_parser(
-            "delete-batch", help="Delete a committed batch (its tickets fall back to earlier versions)."
+            "delete-batch",
+            help="Delete a committed batch (the source reads as if it had never been imported).",
         )
         delete.add_argument("run", type=int)
 
