@@ -281,3 +281,23 @@ def test_a_failed_import_changes_nothing_and_counts_nothing(make_source, import_
     assert result.status == "rejected"
     assert (result.merge.new_events, result.merge.seen_events) == (0, 0)
     assert visible(source) == from_csv(A)
+
+
+def test_a_batch_stored_before_event_keys_is_read_and_matches_nothing(make_source, import_bytes):
+    import duckdb
+
+    source = make_source()
+    a = import_bytes(source, A.encode(), name="a.csv")
+    path = store.batch_dir(source.pk, a.batch_id) / "events.parquet"
+    old = path.with_name("old.parquet")
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT * EXCLUDE (event_key) FROM read_parquet('{path}')) TO '{old}' (FORMAT parquet)"
+    )
+    con.close()
+    old.replace(path)
+    assert visible(source) == from_csv(A)
+    b = import_bytes(source, B.encode(), name="b.csv")
+    # Documented limit (docs/decisions/0006): without keys, A's events cannot be recognised in B.
+    assert (b.merge.new_events, b.merge.seen_events) == (4, 0)
+    assert sum(visible(source).values()) == 8
