@@ -45,6 +45,7 @@ bench: venv
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/catalog_import.py
 	$(BIN)/python benchmarks/measures.py
+	$(BIN)/python benchmarks/merge.py
 	$(BIN)/python benchmarks/pages.py
 	$(BIN)/python benchmarks/cli_start.py
 	$(BIN)/python benchmarks/bounds.py

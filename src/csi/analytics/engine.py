@@ -67,7 +67,8 @@ class SourceTables:
 
 
 def source_tables(*, actor: Actor, source: DataSource, con: ibis.BaseBackend | None = None) -> SourceTables:
-    """The source's committed data (a later batch superseding earlier versions of its tickets)."""
+    """The source's committed data: each ticket's history the union of its batches' events, each event
+    once (`csi.measures.store.ticket_events`)."""
     con = con or store.ibis_connection()
     batches = measures_selectors.committed_batches(actor=actor, source=source)
     events = store.ticket_events(con, batches)

@@ -1,15 +1,16 @@
 """Ticket analytics over the measurement store's events, written once as Ibis expressions.
 
 The input is an Ibis table of events with the canonical columns (`csi.measures.schema.EVENT_COLUMNS`)
-plus an integer `batch_id`, already filtered so that each ticket's events come from one batch. Nothing
+plus an integer `batch_id`: the visible events of `csi.measures.store.ticket_events`, where a ticket's
+history is the union of the events of its source's batches, each event once. Nothing
 here executes a query: every function returns an Ibis expression, run by DuckDB by default and meant to
 run unchanged on PySpark (plain Ibis operations only: windows, aggregates, joins, no raw SQL).
 
 Conventions used throughout:
-- a ticket's events are ordered by (event_at, line), and (ticket_id, batch_id, line) identifies an event
-  (`line` is the record's line in its batch's file);
+- a ticket's events are ordered by (event_at, batch_id, line), and (ticket_id, batch_id, line) identifies
+  an event (`line` is the record's line in its batch's file);
 - its *latest version* is the row with the highest `version` (rows without a version rank below every
-  row that has one), ties broken by the latest `event_at`, then the highest `line`;
+  row that has one), ties broken by the latest `event_at`, then the latest batch, then the highest `line`;
 - durations are calendar time in seconds (float, microsecond-exact), differences of naive UTC instants;
 - a *transition* is a change between consecutive events that carry a state (events whose state is null
   are skipped), and a *move* is a change between consecutive events that carry an assignment group.
@@ -30,7 +31,7 @@ from csi.measures import schema
 Instant = dt.datetime | dt.date | str
 Every = Literal["hour", "day", "week"]
 
-_ORDER = ("event_at", "line")
+_ORDER = ("event_at", "batch_id", "line")
 _STEPS: dict[str, tuple[str, dt.timedelta]] = {
     "hour": ("h", dt.timedelta(hours=1)),
     "day": ("D", dt.timedelta(days=1)),
@@ -97,12 +98,13 @@ _LATEST_FIELDS = {
 
 def _latest_row(events: ir.Table) -> ir.StructValue:
     """Per ticket (an aggregate): the (batch_id, line) of its latest version's row, the row with the
-    greatest (has a version, version, event_at, line) -- a plain arg-max, no window."""
+    greatest (has a version, version, event_at, batch_id, line) -- a plain arg-max, no window."""
     key = ibis.struct(
         {
             "versioned": events.version.notnull(),
             "version": events.version.fill_null(0),
             "event_at": events.event_at,
+            "batch_id": events.batch_id,
             "line": events.line,
         }
     )
@@ -139,10 +141,11 @@ def _with_previous(events: ir.Table, *, first_group: bool = True) -> ir.Table:
     after those with it, so a plain lag skips them and the first row has it; both windows share the
     partition."""
     stated_first = ibis.window(
-        group_by="ticket_id", order_by=[events.state.isnull(), events.event_at, events.line]
+        group_by="ticket_id", order_by=[events.state.isnull(), events.event_at, events.batch_id, events.line]
     )
     grouped_first = ibis.window(
-        group_by="ticket_id", order_by=[events.assignment_group.isnull(), events.event_at, events.line]
+        group_by="ticket_id",
+        order_by=[events.assignment_group.isnull(), events.event_at, events.batch_id, events.line],
     )
     columns = {
         "_previous_state": events.state.lag().over(stated_first),

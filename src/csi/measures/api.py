@@ -24,6 +24,7 @@ from csi.catalog.models import Service
 from csi.core.cli import dump_yaml
 from csi.core.permissions import require
 from csi.measures import selectors, services
+from csi.measures.choices import ImportMode
 from csi.measures.importer import ImportResult, import_file
 from csi.measures.management.commands.measures import result_data, write_rejects_csv
 from csi.measures.models import DataSource, MappingProfile
@@ -285,8 +286,8 @@ def run_rejects_csv(request: HttpRequest, run_id: int = IdPath):
     summary="Delete a committed batch",
 )
 def run_delete(request: HttpRequest, run_id: int = IdPath):
-    """Take the run's committed batch out of the measurement store: its tickets fall back to their versions
-    in earlier batches and the rollups are refreshed. The run stays in the history, now `deleted`, and is
+    """Take the run's committed batch out of the measurement store: the source reads as if it had never
+    been imported (events other batches also hold stay) and the rollups are refreshed. The run stays in the history, now `deleted`, and is
     returned. A run that is not committed answers 409. Data managers."""
     batch = selectors.batch_get(actor=request.user, pk=run_id)
     services.batch_delete(actor=request.user, batch=batch)
@@ -384,6 +385,13 @@ def _refusal(result: ImportResult) -> HttpResponse:
     return json_error(422, message, fields)
 
 
+IMPORT_MODE = Form(
+    ImportMode.MERGE,
+    description="Ticket events: merge (default) adds the events the source does not hold yet; replace gives "
+    "the file's tickets exactly the file's events (the answer counts those removed; a dry run counts first).",
+)
+
+
 @router.post(
     "/sources/{key}/imports",
     response={200: ImportOutcomeOut, 201: ImportOutcomeOut, 413: ErrorOut, **ERROR_RESPONSES},
@@ -396,9 +404,13 @@ def source_import(
     key: str = KeyPath,
     dry_run: Form[bool] = False,
     max_rejects: int = Form(0, ge=0, le=MAX_REJECTS),
+    mode: ImportMode = IMPORT_MODE,
 ):
     """Multipart: the file (CSV, XLSX, JSON, NDJSON or a zip holding one, as the source's profile says)
-    in `file`, with `dry_run` and `max_rejects` (bad records tolerated, default 0). All or nothing:
+    in `file`, with `dry_run`, `max_rejects` (bad records tolerated, default 0) and `mode` (merge or
+    replace; replace is for ticket sources only, 422 otherwise). All or nothing. The answer counts the
+    events new to the source, those it already held, the tickets that gain events and, in replace
+    mode, the events removed:
 
     - 201: committed, with the run;
     - 200: a dry run (nothing stored; the first records as they would be stored) or a duplicate of
@@ -426,6 +438,7 @@ def source_import(
             file_name=name,
             dry_run=dry_run,
             max_rejects=max_rejects,
+            mode=mode,
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

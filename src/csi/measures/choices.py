@@ -29,6 +29,13 @@ class BatchStatus(models.TextChoices):
     DELETED = "deleted", "Deleted"
 
 
+class ImportMode(models.TextChoices):
+    """How a batch of ticket events joins its source's history (docs/decisions/0006)."""
+
+    MERGE = "merge", "Merge (add the events not already there)"
+    REPLACE = "replace", "Replace (the file's tickets get exactly the file's events)"
+
+
 class RuleField(models.TextChoices):
     CATEGORY = "category", "Category"
     SUBCATEGORY = "subcategory", "Subcategory"

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from csi.catalog.models import Service
-from csi.measures.choices import BatchStatus, RuleField
+from csi.measures.choices import BatchStatus, ImportMode, RuleField
 from csi.measures.models import DataSource, MappingProfile
 from csi.standards.models import KEY_VALIDATOR, validate_time_zone
 
@@ -145,6 +145,20 @@ class UploadForm(forms.Form):
         label="Bad records tolerated",
         help_text="Import anyway when at most this many records are rejected (they are left out). Default 0.",
     )
+    mode = forms.ChoiceField(
+        required=False,
+        initial=ImportMode.MERGE,
+        choices=ImportMode.choices,
+        widget=forms.RadioSelect,
+        label="Ticket events",
+        help_text="Merge keeps every event the source holds and adds the file's new ones. Replace gives the "
+        "file's tickets exactly the file's events; the preview says how many would be removed.",
+    )
+
+    def __init__(self, *args: Any, ticket_source: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not ticket_source:  # samples and answers are only ever added (TICKET_KINDS hold events)
+            del self.fields["mode"]
 
 
 class RunFilterForm(forms.Form):

@@ -9,6 +9,9 @@ published and recorded as committed. So:
 - the same content (SHA-256 of the file) already committed to the source: nothing changes;
 - records identical in every field but their line (ticket events, snapshots, metric samples) are
   stored once; how many were dropped is the run's `repeated` count;
+- ticket events merge with what the source holds (`mode` merge, the default) or replace the history
+  of the file's tickets (`mode` replace): see `csi.measures.merging` and docs/decisions/0006; the
+  comparison and the commit happen under the source's lock, and a dry run counts the same;
 - a process killed at any point leaves at most a hidden folder and a `running` row, which the worker's
   housekeeping (within a minute) or the next import of the source marks interrupted and removes
   (`csi.measures.housekeeping`); readers only ever see committed batches.
@@ -21,19 +24,21 @@ import shutil
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 import duckdb
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from csi.core.permissions import require
 from csi.core.services import Actor, audit_record, snapshot
-from csi.measures import store
-from csi.measures.choices import DATA_FILE, TICKET_KINDS, BatchStatus, SourceKind
+from csi.measures import merging, store
+from csi.measures.choices import DATA_FILE, TICKET_KINDS, BatchStatus, ImportMode, SourceKind
 from csi.measures.housekeeping import recover_interrupted
 from csi.measures.mapping import MissingColumns, mapped_select, parse_reject, reason_for
 from csi.measures.models import DataSource, ImportBatch, ImportReject
@@ -47,6 +52,8 @@ from csi.measures.readers import (
     quote_ident,
     sql_string,
 )
+from csi.measures.schema import EVENT_KEY
+from csi.measures.selectors import visible_batches
 from csi.measures.services import data_changed
 from csi.measures.staging import keep_good_records, repeated_records
 
@@ -84,6 +91,8 @@ class ImportResult:
     last_at: datetime | None = None
     preview_columns: list[str] = field(default_factory=list)
     preview: list[list[Any]] = field(default_factory=list)
+    mode: str = ImportMode.MERGE  # ticket events: how the file joins the source's history
+    merge: merging.MergeCounts = field(default_factory=merging.MergeCounts)
 
     @property
     def ok(self) -> bool:
@@ -123,17 +132,27 @@ def import_file(
     dry_run: bool = False,
     max_rejects: int = 0,
     progress: bool = False,
+    mode: str = ImportMode.MERGE,
 ) -> ImportResult:
     """Import `path` into `source` with the source's profile (see the module docstring). Needs
     `measures.import_data`. Audited when committed; returns the result in every case except a
-    permission error."""
+    permission error. `mode` (merge or replace) applies to ticket sources only."""
     require(actor, "measures.import_data", source)
     if max_rejects < 0:
         raise ValueError("max_rejects cannot be negative")
+    if mode not in ImportMode.values:
+        raise ValidationError({"mode": f"'{mode}' is not a mode: merge or replace."})
+    if mode == ImportMode.REPLACE and source.kind not in TICKET_KINDS:
+        raise ValidationError(
+            {
+                "mode": f"Replace applies to ticket sources; {source.get_kind_display().lower()} are only added."
+            }
+        )
     started = time.perf_counter()
     name = file_name or path.name
     profile: ProfileDocument = source.profile.parsed
-    result = ImportResult(status="failed", source=source.key, file_name=name)
+    result = ImportResult(status="failed", source=source.key, file_name=name, mode=mode)
+    held = ExitStack()
     if not dry_run:
         recover_interrupted(source)
     hasher = _Hasher(path) if path.exists() else None
@@ -164,6 +183,10 @@ def import_file(
             result.message = "Dry run: nothing was stored."
         else:
             result.status = "committed"
+        if result.status in {"committed", "dry-run"} and source.kind in TICKET_KINDS:
+            if batch is not None:  # compared and committed under the lock: no other run merges meanwhile
+                held.enter_context(store.source_lock(source.pk))
+            _merge(workdir, source, result, write=batch is not None)
         if result.repeated and result.status in {"committed", "dry-run"}:
             note = f"{result.repeated} record(s) identical to an earlier record of the file were kept once."
             result.message = f"{result.message} {note}".strip()
@@ -173,13 +196,25 @@ def import_file(
             hasher.cancel()
         _finish(batch, result, started, hasher)
         shutil.rmtree(workdir, ignore_errors=True)
+        held.close()
         raise
-    if batch is not None and result.status == "committed":
-        store.publish(workdir, source.pk, batch.pk)
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
-    _finish(batch, result, started, hasher, actor=actor)
+    with held:
+        if batch is not None and result.status == "committed":
+            store.publish(workdir, source.pk, batch.pk)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+        _finish(batch, result, started, hasher, actor=actor)
     return result
+
+
+def _merge(workdir: Path, source: DataSource, result: ImportResult, *, write: bool) -> None:
+    """Compare the staged events with the source's visible events (see `csi.measures.merging`)."""
+    refs = visible_batches(source.pk) if source.pk is not None else []
+    if not refs:  # the source holds nothing yet: every event is new (counted already by the read)
+        result.merge = merging.MergeCounts(new_events=result.events, gaining_tickets=result.tickets)
+        return
+    staged = workdir / DATA_FILE[source.kind]
+    result.merge = merging.compare(staged, workdir, refs, result.mode, write=write)
 
 
 def storable(text: str) -> str:
@@ -239,6 +274,10 @@ def _finish(
         batch.file_sha256 = hasher.digest if hasher and hasher.digest else ""
         batch.rows_read, batch.events, batch.tickets = result.rows_read, result.events, result.tickets
         batch.rejected, batch.repeated = result.rejected, result.repeated
+        batch.mode, counts = result.mode, result.merge
+        batch.new_events, batch.seen_events = counts.new_events, counts.seen_events
+        batch.gaining_tickets, batch.removed_events = counts.gaining_tickets, counts.removed_events
+        batch.seen_in = counts.seen_in
         batch.message = storable(result.message)[:5000]
         batch.first_at, batch.last_at = result.first_at, result.last_at
         batch.finished_at = timezone.now()
@@ -288,6 +327,8 @@ def _read_into(
             result.message = f"{result.file_name}: {exc}" if isinstance(exc, MissingColumns) else str(exc)
             return
         staged = workdir / DATA_FILE[source.kind]
+        if source.kind in TICKET_KINDS:
+            select = merging.keyed_select(select)
         try:
             con.execute(f"COPY ({select}) TO {sql_string(str(staged))} (FORMAT parquet, COMPRESSION zstd)")
         except duckdb.Error as exc:
@@ -356,7 +397,9 @@ def _count(
 
 def _preview(con: duckdb.DuckDBPyConnection, staged: Path, source: DataSource, result: ImportResult) -> None:
     columns = [
-        store.LINE_SQL + " AS line" if name == "line" else quote_ident(name) for name in _columns(source)
+        store.LINE_SQL + " AS line" if name == "line" else quote_ident(name)
+        for name in _columns(source)
+        if name != EVENT_KEY
     ]
     cursor = con.execute(
         f"SELECT {', '.join(columns)} FROM read_parquet({sql_string(str(staged))}, file_row_number = true) "

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from csi.measures.choices import BatchStatus, RuleField, SourceKind
+from csi.measures.choices import BatchStatus, ImportMode, RuleField, SourceKind
 from csi.standards.models import KEY_VALIDATOR, validate_time_zone
 
 
@@ -61,8 +61,11 @@ class DataSource(models.Model):
 class ImportBatch(models.Model):
     """One import run of one file into a source. Only `committed` batches are read by the analytics;
     their folder in the store is written completely before the row says so. `file_sha256` detects the
-    same content imported twice. A later batch supersedes the earlier batches' versions of the tickets
-    it holds."""
+    same content imported twice. A ticket's history is the union of the events of the committed batches,
+    each event once (`mode` merge, the default); a `replace` batch gives the tickets it holds exactly its
+    events, hiding those of earlier batches (docs/decisions/0006). `new_events`, `seen_events`,
+    `gaining_tickets` and `removed_events` say what the batch changed when it was imported; `seen_in`
+    lists the batches whose copies of its already-present events were visible then."""
 
     source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="batches")
     status = models.CharField(max_length=12, choices=BatchStatus.choices, default=BatchStatus.RUNNING)
@@ -78,6 +81,16 @@ class ImportBatch(models.Model):
         default=0, help_text="Records identical to an earlier record of the same file, stored once"
     )
     max_rejects = models.BigIntegerField(default=0)
+    mode = models.CharField(max_length=10, choices=ImportMode.choices, default=ImportMode.MERGE)
+    new_events = models.BigIntegerField(default=0, help_text="Events the source did not hold before")
+    seen_events = models.BigIntegerField(default=0, help_text="Events the source already held")
+    gaining_tickets = models.BigIntegerField(default=0, help_text="Tickets that gained events")
+    removed_events = models.BigIntegerField(
+        default=0, help_text="Replace mode: events of the file's tickets hidden because the file lacks them"
+    )
+    seen_in = models.JSONField(
+        default=list, blank=True, help_text="Batches whose copies of the already-held events were visible"
+    )
     first_at = models.DateTimeField(null=True, blank=True, help_text="Earliest event in the batch")
     last_at = models.DateTimeField(null=True, blank=True, help_text="Latest event in the batch")
     message = models.TextField(blank=True)

@@ -53,6 +53,21 @@ EVENT_SCHEMA = pa.schema(list(EVENT_COLUMNS.items()))
 
 LINE_BASE = "line_base"  # stored only: the line of a file's first row when its rows store `line` as null
 
+# Stored only, in events.parquet: an event's identity within its ticket (docs/decisions/0006), a 64-bit
+# DuckDB hash computed at import of (version) where the row has one, otherwise of (event_at, state and
+# every other canonical column but ticket_id and line). (ticket_id, event_key) identifies an event across
+# the batches of a source. `seen.parquet` holds a merge batch's events that were already visible, with
+# SEEN_IN, the batch whose copy was visible.
+EVENT_KEY = "event_key"
+SEEN_IN = "seen_in"
+STORED_EVENT_COLUMNS: dict[str, pa.DataType] = {**EVENT_COLUMNS, EVENT_KEY: pa.int64()}
+_KEYED = [name for name in EVENT_COLUMNS if name not in {"ticket_id", "line", "version"}]
+# DuckDB's hash is an unsigned 64-bit integer: shifted into the signed range (a bijection, all 64 bits kept).
+EVENT_KEY_SQL = (
+    "(CASE WHEN version IS NOT NULL THEN hash(version) "
+    f"ELSE hash({', '.join(_KEYED)}) END::HUGEINT - 9223372036854775808)::BIGINT"
+)
+
 # The attributes a profile may map and a report may group by (strings).
 ATTRIBUTES = (
     "ticket_type",

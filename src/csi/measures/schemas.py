@@ -7,7 +7,7 @@ from ninja import Field, Schema
 from pydantic import StrictInt
 
 from csi.api.schemas import InSchema
-from csi.measures.choices import BatchStatus, RuleField, SourceKind
+from csi.measures.choices import BatchStatus, ImportMode, RuleField, SourceKind
 
 KEY = r"^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$"
 SERVICE_KEY = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
@@ -118,6 +118,15 @@ class ImportRunOut(Schema):
     tickets: int
     rejected: int
     repeated: int = Field(description="Records identical to an earlier record of the file, stored once")
+    mode: ImportMode = Field(
+        description="Ticket events: merge (add what is new) or replace (the file's tickets get exactly its events)"
+    )
+    new_events: int = Field(description="Events the source did not hold before")
+    seen_events: int = Field(description="Events the source already held (stored once, where they were)")
+    gaining_tickets: int = Field(description="Tickets that gained events")
+    removed_events: int = Field(
+        description="Replace mode: events of the file's tickets hidden because the file lacks them"
+    )
     max_rejects: int
     first_at: datetime | None
     last_at: datetime | None
@@ -169,6 +178,13 @@ class ImportOutcomeOut(Schema):
     tickets: int
     rejected: int
     repeated: int = Field(description="Records identical to an earlier record of the file, kept once")
+    mode: ImportMode = Field(description="merge or replace (ticket events)")
+    new_events: int = Field(description="Events the source did not hold (for a dry run: would not)")
+    seen_events: int = Field(description="Events the source already held")
+    gaining_tickets: int = Field(description="Tickets that gain events")
+    removed_events: int = Field(
+        description="Replace mode: events of the file's tickets that are (would be) removed"
+    )
     duplicate_of: int | None = Field(description="For a duplicate: the run that holds the same content")
     duration_seconds: float
     message: str

@@ -7,7 +7,8 @@ from django.http import Http404
 
 from csi.core.permissions import require
 from csi.core.services import Actor
-from csi.measures.choices import BatchStatus
+from csi.measures.batchref import BatchRef
+from csi.measures.choices import BatchStatus, ImportMode
 from csi.measures.models import DataSource, ImportBatch, ImportReject, MappingProfile, ServiceMappingRule
 
 
@@ -58,11 +59,31 @@ def reject_list(*, actor: Actor, batch: ImportBatch) -> QuerySet[ImportReject]:
     return batch.reject_rows.order_by("line", "pk")
 
 
-def committed_batches(*, actor: Actor, source: DataSource) -> list[tuple[int, int]]:
-    """(source id, batch id) of the source's committed batches, oldest first: what analytics read."""
+def committed_batches(*, actor: Actor, source: DataSource) -> list[BatchRef]:
+    """The source's committed batches, oldest first, as `store.ticket_events` reads them (each a
+    (source id, batch id, mode, seen_in, rebased) tuple): what analytics read."""
     require(actor, "measures.view_measures")
-    ids = source.batches.filter(status=BatchStatus.COMMITTED).order_by("pk").values_list("pk", flat=True)
-    return [(source.pk, pk) for pk in ids]
+    return visible_batches(source.pk)
+
+
+def visible_batches(source_id: int) -> list[BatchRef]:
+    """`committed_batches` without the permission check, for the importer comparing a file with what
+    its source holds. `rebased`: a replace batch before it was deleted since (see store.ticket_events)."""
+    rows = (
+        ImportBatch.objects.filter(
+            source_id=source_id, status__in=[BatchStatus.COMMITTED, BatchStatus.DELETED]
+        )
+        .order_by("pk")
+        .values_list("pk", "status", "mode", "seen_in")
+    )
+    refs: list[BatchRef] = []
+    deleted_replace = False
+    for pk, status, mode, seen_in in rows:
+        if status == BatchStatus.DELETED:
+            deleted_replace = deleted_replace or mode == ImportMode.REPLACE
+            continue
+        refs.append(BatchRef(source_id, pk, mode, tuple(seen_in or ()), deleted_replace))
+    return refs
 
 
 def rule_list(*, actor: Actor, source: DataSource) -> QuerySet[ServiceMappingRule]:

@@ -148,8 +148,10 @@ def source_for_import(*, actor: Actor, key: str, profile_key: str | None) -> Dat
 
 @transaction.atomic
 def batch_delete(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
-    """Take a committed batch out of the store: its files are removed and its tickets fall back to
-    their versions in earlier batches. The run stays in the history as deleted (audited)."""
+    """Take a committed batch out of the store: its files are removed and the source reads as if it had
+    never been imported (its new events go; events it shared with later batches stay, read from their
+    seen.parquet; a replace batch's hidden events come back; see docs/decisions/0006). The run stays in
+    the history as deleted (audited)."""
     require(actor, "measures.import_data", batch.source)
     if batch.status != BatchStatus.COMMITTED:
         raise ConflictError(

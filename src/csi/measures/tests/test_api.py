@@ -492,3 +492,45 @@ def test_a_file_larger_than_the_in_memory_limit_is_imported(manager, desk, api, 
     rows = "".join(f"T{i},2024-01-01T10:00:00Z,New,P1,Email\n" for i in range(100))
     response = upload(api(manager), content=(HEADER + rows).encode())
     assert response.status_code == 201, response.content
+
+
+def test_an_upload_merges_by_default_and_replaces_when_asked(manager, desk, api):
+    client = api(manager)
+    assert upload(client).status_code == 201
+    later = HEADER + "T1,2024-01-01T10:00:00Z,New,P1,Email\nT1,2024-01-03T10:00:00Z,Closed,P1,Email\n"
+    merged = upload(client, content=later.encode(), name="later.csv")
+    assert merged.status_code == 201, merged.content
+    data = merged.json()
+    assert (data["mode"], data["new_events"], data["seen_events"], data["gaining_tickets"]) == (
+        "merge",
+        1,
+        1,
+        1,
+    )
+    assert (data["run"]["mode"], data["run"]["new_events"], data["run"]["seen_events"]) == ("merge", 1, 1)
+    only = (HEADER + "T1,2024-01-01T10:00:00Z,New,P1,Email\n").encode()
+    dry = upload(client, content=only, name="only.csv", mode="replace", dry_run="true")
+    assert dry.status_code == 200 and (dry.json()["status"], dry.json()["removed_events"]) == ("dry-run", 2)
+    assert ImportBatch.objects.filter(status=BatchStatus.COMMITTED).count() == 2
+    done = upload(client, content=only, name="only.csv", mode="replace")
+    assert done.status_code == 201 and done.json()["run"]["removed_events"] == 2
+    run = client.get(f"/api/v1/import-runs/{done.json()['run']['id']}").json()
+    assert (run["mode"], run["removed_events"], run["seen_events"]) == ("replace", 2, 1)
+    bad = upload(client, content=only, name="other.csv", mode="upsert")
+    assert_error_shape(bad, 422)
+    assert ImportBatch.objects.filter(status=BatchStatus.COMMITTED).count() == 3
+
+
+def test_replace_is_refused_for_a_metric_source(manager, api):
+    services.source_create(
+        actor=CLI, key="probes", name="Probes", profile=MappingProfile.objects.get(key="csi-metric-samples")
+    )
+    response = upload(
+        api(manager),
+        key="probes",
+        content=b"metric,sampled_at,value\nup,2024-01-01T00:00:00Z,1\n",
+        mode="replace",
+    )
+    assert_error_shape(response, 422)
+    assert "Replace applies to ticket sources" in response.content.decode()
+    assert not ImportBatch.objects.filter(source__key="probes").exists()

@@ -189,3 +189,48 @@ def test_rules_refuse_unsafe_expressions(cli, tmp_path, service):
     )
     assert "Added rule" in good.stdout
     assert service.key in cli("measures", "rule", "list", "--source", "desk", check=True).stdout
+
+
+def test_a_partial_export_merges_and_replace_mode_tells_the_removed_count_first(cli, tmp_path):
+    full = write(tmp_path, "full.csv", LOG)
+    cli("measures", "import", full, "--source", "desk", "--profile", "csi-event-log", check=True)
+    # T1's first two events again, and a new event for T3: merged, nothing of T1 or T2 removed.
+    lines = LOG.splitlines(keepends=True)
+    partial = write(
+        tmp_path,
+        "partial.csv",
+        lines[0]
+        + lines[1]
+        + lines[2]
+        + "T3,2024-01-04T08:00:00Z,Active,4 - Low,Network,2024-01-02T08:00:00Z,,,\n",
+    )
+    merged = cli("measures", "import", partial, "--source", "desk", check=True)
+    assert "merge: 1 new events (1 tickets gain events), 2 already there" in merged.stdout
+    batch = ImportBatch.objects.get(file_name="partial.csv")
+    assert (batch.mode, batch.new_events, batch.seen_events, batch.gaining_tickets) == ("merge", 1, 2, 1)
+    # Replace with T1's first two events only: its two later events would go; the dry run says so first.
+    only = write(tmp_path, "only.csv", lines[0] + lines[1] + lines[2])
+    dry = cli(
+        "measures", "import", only, "--source", "desk", "--mode", "replace", "--dry-run", "--json", check=True
+    )
+    data = json.loads(dry.stdout)
+    assert (
+        data["status"],
+        data["mode"],
+        data["new_events"],
+        data["seen_events"],
+        data["removed_events"],
+    ) == (
+        "dry-run",
+        "replace",
+        0,
+        2,
+        2,
+    )
+    assert ImportBatch.objects.filter(status="committed").count() == 2
+    done = cli("measures", "import", only, "--source", "desk", "--mode", "replace", check=True)
+    assert "replace: 0 new events (0 tickets gain events), 2 already there, 2 were removed" in done.stdout
+    runs = json.loads(cli("measures", "runs", "--source", "desk", "--json", check=True).stdout)
+    assert (runs[0]["mode"], runs[0]["removed_events"]) == ("replace", 2)
+    refused = cli("measures", "import", only, "--source", "desk", "--mode", "upsert")
+    assert refused.returncode != 0 and "invalid choice: 'upsert'" in refused.stderr

@@ -473,3 +473,29 @@ def test_a_file_larger_than_the_in_memory_limit_is_streamed_and_imported(manager
     assert client.post("/measures/sources/desk/import/", {"token": token}).status_code == 302
     batch = ImportBatch.objects.get()
     assert (batch.status, batch.events, batch.file_size) == ("committed", 60_000, len(content))
+
+
+def test_the_upload_page_merges_and_its_replace_preview_tells_the_count_first(manager, source, tmp_path):
+    first = committed(source, tmp_path)
+    client = signed_in(manager)
+    page = client.get("/measures/sources/desk/import/").content.decode()
+    assert 'name="mode"' in page and "Replace" in page
+    only = GOOD.splitlines(keepends=True)[0] + GOOD.splitlines(keepends=True)[1]
+    response = client.post(
+        "/measures/sources/desk/import/", {"file": csv_file(only, "only.csv"), "mode": "replace"}
+    )
+    assert response.status_code == 200, response.content.decode()[:2000]
+    body = response.content.decode()
+    assert "Would be removed" in body and '<dd id="removed-events">1 ' in body
+    assert ImportBatch.objects.count() == 1
+    response = client.post("/measures/sources/desk/import/", {"token": response.context["token"]})
+    batch = ImportBatch.objects.exclude(pk=first.pk).get()
+    assert response.status_code == 302 and (batch.mode, batch.removed_events, batch.seen_events) == (
+        "replace",
+        1,
+        1,
+    )
+    detail = client.get(response["Location"]).content.decode()
+    assert "Removed" in detail and "Replace (the file" in detail
+    history = client.get("/measures/runs/?source=desk").content.decode()
+    assert "0 / 1 / 1" in history

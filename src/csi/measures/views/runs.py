@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from csi.accounts.http import AuthenticatedRequest
 from csi.core.errors import ConflictError
 from csi.measures import selectors, services
-from csi.measures.choices import BatchStatus
+from csi.measures.choices import TICKET_KINDS, BatchStatus, ImportMode
 from csi.measures.forms import RunFilterForm, UploadForm
 from csi.measures.importer import ImportResult, import_file
 from csi.measures.management.commands.measures import write_rejects_csv
@@ -28,6 +28,10 @@ from csi.measures.views import uploads
 logger = logging.getLogger(__name__)
 REJECTS_SHOWN = 100
 REJECTS_PER_PAGE = 100
+
+
+def _tickets(source: DataSource) -> bool:
+    return source.kind in TICKET_KINDS
 
 
 def result_context(result: ImportResult) -> dict[str, Any]:
@@ -64,17 +68,18 @@ def upload(request: AuthenticatedRequest, key: str) -> HttpResponse:
     context: dict[str, Any] = {"source": source}
     if request.method == "POST" and request.POST.get("token"):
         return _confirm(request, source, request.POST["token"], context)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, ticket_source=_tickets(source))
     context["form"] = form
     if request.method != "POST":
         return render(request, "measures/upload.html", context)
     if not form.is_valid():
         return render(request, "measures/upload.html", context, status=422)
     max_rejects = form.cleaned_data["max_rejects"] or 0
+    mode = form.cleaned_data.get("mode") or ImportMode.MERGE
     token, path = uploads.save_upload(form.cleaned_data["file"])
     try:
         result = import_file(
-            actor=request.user, source=source, path=path, dry_run=True, max_rejects=max_rejects
+            actor=request.user, source=source, path=path, dry_run=True, max_rejects=max_rejects, mode=mode
         )
     except Exception:  # what the reader did not foresee: logged, reported, the server carries on
         logger.exception("Preview of %s into %s failed", path.name, source.key)
@@ -84,7 +89,9 @@ def upload(request: AuthenticatedRequest, key: str) -> HttpResponse:
     context.update(result_context(result))
     if result.status == "dry-run":
         uploads.remember(
-            request, token, {"source": source.key, "file_name": path.name, "max_rejects": max_rejects}
+            request,
+            token,
+            {"source": source.key, "file_name": path.name, "max_rejects": max_rejects, "mode": mode},
         )
         context["token"] = token
         return render(request, "measures/upload.html", context)
@@ -97,7 +104,7 @@ def _confirm(
 ) -> HttpResponse:
     recalled = uploads.recall(request, token)
     if recalled is None or recalled[0].get("source") != source.key:
-        context["form"] = UploadForm()
+        context["form"] = UploadForm(ticket_source=_tickets(source))
         context["upload_error"] = (
             "This preview is not open any more (already imported, expired, or not yours). "
             "Choose the file again."
@@ -111,10 +118,11 @@ def _confirm(
             path=path,
             file_name=path.name,
             max_rejects=int(data.get("max_rejects", 0)),
+            mode=str(data.get("mode") or ImportMode.MERGE),
         )
     except Exception:  # the run is recorded as failed and nothing is stored
         logger.exception("Import of %s into %s failed", path.name, source.key)
-        context["form"] = UploadForm()
+        context["form"] = UploadForm(ticket_source=_tickets(source))
         context["upload_error"] = unexpected_error(request, "The import failed; nothing was stored")
         return render(request, "measures/upload.html", context, status=500)
     finally:
@@ -128,7 +136,7 @@ def _confirm(
         else:
             messages.error(request, result.message or f"The import {result.status}.")
         return redirect("measures:run_detail", pk=result.batch_id)
-    context["form"] = UploadForm()
+    context["form"] = UploadForm(ticket_source=_tickets(source))
     context.update(result_context(result))
     return render(request, "measures/upload.html", context, status=200 if result.ok else 422)
 
@@ -191,7 +199,7 @@ def batch_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Batch #{batch.pk} was deleted; its tickets fall back to earlier batches. "
+            f"Batch #{batch.pk} was deleted; the source reads as if it had never been imported. "
             f"The figures of {batch.source.name} are being recomputed.",
         )
     if request.htmx:

@@ -43,6 +43,13 @@ class Command(BaseCommand):
         imp.add_argument("--dry-run", action="store_true", help="Read and check; store nothing.")
         imp.add_argument("--max-rejects", type=int, default=0, help="Bad records tolerated (default 0).")
         imp.add_argument("--json", action="store_true", help="Print the result as JSON.")
+        imp.add_argument(
+            "--mode",
+            choices=["merge", "replace"],
+            default="merge",
+            help="Ticket events: merge adds the events the source does not hold yet (default); replace gives "
+            "the file's tickets exactly the file's events. The result counts new, already held and removed events.",
+        )
 
         profile = sub.add_parser("profile", help="Mapping profiles.").add_subparsers(
             dest="profile_action", required=True
@@ -63,7 +70,8 @@ class Command(BaseCommand):
         rejects.add_argument("run", type=int)
         rejects.add_argument("--output", "-o", help="File to write (default: standard output).")
         delete = sub.add_parser(
-            "delete-batch", help="Delete a committed batch (its tickets fall back to earlier versions)."
+            "delete-batch",
+            help="Delete a committed batch (the source reads as if it had never been imported).",
         )
         delete.add_argument("run", type=int)
 
@@ -117,6 +125,7 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             max_rejects=options["max_rejects"],
             progress=sys.stderr.isatty() and not options["json"],
+            mode=options["mode"],
         )
         if options["json"]:
             self.stdout.write(json.dumps(result_data(result), indent=2, default=str))
@@ -134,6 +143,8 @@ class Command(BaseCommand):
             + f" in {result.duration_seconds:.2f} s"
             + (f" (batch #{result.batch_id})" if result.batch_id else "")
         )
+        if result.status in {"committed", "dry-run"} and result.merge.new_events + result.merge.seen_events:
+            self.stdout.write(merge_line(result))
         for reject in result.rejects[:20]:
             self.stdout.write(f"  line {reject.line}, {reject.column}: {reject.value!r}: {reject.reason}")
         if len(result.rejects) > 20:
@@ -252,8 +263,32 @@ class Command(BaseCommand):
         )
 
 
+def merge_line(result: ImportResult) -> str:
+    """What a ticket-event run adds to (or, in replace mode, removes from) its source's history."""
+    counts, would = result.merge, result.status == "dry-run"
+    text = (
+        f"{result.mode}: {counts.new_events} new events "
+        f"({counts.gaining_tickets} tickets {'would gain' if would else 'gain'} events), "
+        f"{counts.seen_events} already there"
+    )
+    if result.mode == "replace":
+        text += f", {counts.removed_events} {'would be' if would else 'were'} removed"
+    return text
+
+
+def merge_data(mode: str, counts: Any) -> dict[str, Any]:
+    return {
+        "mode": mode,
+        "new_events": counts.new_events,
+        "seen_events": counts.seen_events,
+        "gaining_tickets": counts.gaining_tickets,
+        "removed_events": counts.removed_events,
+    }
+
+
 def result_data(result: ImportResult) -> dict[str, Any]:
     return {
+        **merge_data(result.mode, result.merge),
         "status": result.status,
         "source": result.source,
         "file_name": result.file_name,
@@ -281,6 +316,7 @@ def batch_data(batch: Any) -> dict[str, Any]:
         "tickets": batch.tickets,
         "rejected": batch.rejected,
         "repeated": batch.repeated,
+        **merge_data(batch.mode, batch),
         "started_at": batch.started_at,
         "duration_seconds": batch.duration_seconds,
         "message": batch.message,
