@@ -11,11 +11,17 @@ published and recorded as committed. So:
   stored once; how many were dropped is the run's `repeated` count;
 - a process killed at any point leaves at most a hidden folder and a `running` row, which the worker's
   housekeeping (within a minute) or the next import of the source marks interrupted and removes
-  (`csi.measures.housekeeping`); readers only ever see committed batches.
+  (`csi.measures.housekeeping`); readers only ever see committed batches;
+- a run that stores nothing (a dry run, a rejected or failed run, a duplicate) says so: its `events` and
+  `tickets` (what was stored) are 0 and `valid` / `valid_tickets` say what passed the checks; it leaves
+  no folder in the store (not even the source's, on a first import), and a source that does not exist
+  yet (an unsaved `DataSource`, see `services.source_for_import`) is created only when the run commits.
+  Rejected and failed runs of an existing source stay in the history with their reject report.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import tempfile
@@ -49,6 +55,7 @@ from csi.measures.readers import (
 )
 from csi.measures.services import data_changed
 from csi.measures.staging import keep_good_records, repeated_records
+from csi.measures.summaries import run_summary
 
 TIME_COLUMN = {
     "ticket_events": "event_at",
@@ -72,12 +79,15 @@ class ImportResult:
     file_name: str
     batch_id: int | None = None
     rows_read: int = 0
-    events: int = 0
-    tickets: int = 0
+    events: int = 0  # records stored by this run: 0 unless committed
+    tickets: int = 0  # tickets of the stored records: 0 unless committed
+    valid: int = 0  # records that passed every check, each once: what a commit stores
+    valid_tickets: int = 0
     rejected: int = 0
     repeated: int = 0  # records identical to an earlier one of the file, stored once
     rejects: list[Reject] = field(default_factory=list)
     duplicate_of: int | None = None
+    max_rejects: int | None = None
     duration_seconds: float = 0.0
     message: str = ""
     first_at: datetime | None = None  # the earliest and latest instant of the stored records (UTC)
@@ -88,6 +98,20 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return self.status in {"committed", "duplicate", "dry-run"}
+
+    @property
+    def summary(self) -> str:
+        """The run in one line (`csi.measures.summaries`): "stored nothing" unless committed."""
+        return run_summary(
+            status=self.status,
+            rows_read=self.rows_read,
+            valid=self.valid,
+            stored=self.events,
+            tickets=self.tickets if self.status == "committed" else self.valid_tickets,
+            rejected=self.rejected,
+            repeated=self.repeated,
+            max_rejects=self.max_rejects,
+        )
 
 
 class _Hasher(threading.Thread):
@@ -126,14 +150,20 @@ def import_file(
 ) -> ImportResult:
     """Import `path` into `source` with the source's profile (see the module docstring). Needs
     `measures.import_data`. Audited when committed; returns the result in every case except a
-    permission error."""
+    permission error. An unsaved `source` (pk None) is saved for a real run and removed again, with the
+    run, unless the run commits."""
     require(actor, "measures.import_data", source)
+    new_source = source.pk is None and not dry_run
+    if new_source:
+        require(actor, "measures.manage_sources")
+        source.full_clean()
+        source.save()
     if max_rejects < 0:
         raise ValueError("max_rejects cannot be negative")
     started = time.perf_counter()
     name = file_name or path.name
     profile: ProfileDocument = source.profile.parsed
-    result = ImportResult(status="failed", source=source.key, file_name=name)
+    result = ImportResult(status="failed", source=source.key, file_name=name, max_rejects=max_rejects)
     if not dry_run:
         recover_interrupted(source)
     hasher = _Hasher(path) if path.exists() else None
@@ -171,15 +201,48 @@ def import_file(
         result.status, result.message = "failed", f"{type(exc).__name__}: {exc}"
         if hasher:
             hasher.cancel()
+        _stored_counts(result)
         _finish(batch, result, started, hasher)
-        shutil.rmtree(workdir, ignore_errors=True)
+        _discard(workdir, source, batch, new_source)
         raise
+    _stored_counts(result)
     if batch is not None and result.status == "committed":
         store.publish(workdir, source.pk, batch.pk)
     else:
-        shutil.rmtree(workdir, ignore_errors=True)
-    _finish(batch, result, started, hasher, actor=actor)
+        _discard(workdir, source, batch, new_source)
+        batch = None if new_source else batch
+    _finish(batch, result, started, hasher, actor=actor, new_source=new_source)
+    if new_source and source.pk is None:
+        result.message = f"{result.message} Source '{source.key}' was not created.".strip()
     return result
+
+
+def _stored_counts(result: ImportResult) -> None:
+    """What passed the checks goes to `valid`; `events` and `tickets` say what was stored."""
+    result.valid, result.valid_tickets = result.events, result.tickets
+    if result.status != "committed":
+        result.events = result.tickets = 0
+
+
+def _discard(workdir: Path, source: DataSource, batch: ImportBatch | None, new_source: bool) -> None:
+    """Remove what a run that stored nothing wrote: its work folder, the source's folder when that is
+    empty now, and for a source created for this run, the run and the source."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    if source.pk is None:
+        return
+    others = ImportBatch.objects.filter(source_id=source.pk, status=BatchStatus.RUNNING)
+    if batch is not None:
+        others = others.exclude(pk=batch.pk)
+    if not others.exists():  # a run's row comes before its folder
+        with contextlib.suppress(OSError):  # rmdir removes it only when empty: batches' folders stay
+            store.source_dir(source.pk).rmdir()
+    if new_source:
+        with transaction.atomic():
+            if batch is not None:
+                ImportBatch.objects.filter(pk=batch.pk).delete()  # its rejects go with it
+            if not ImportBatch.objects.filter(source=source).exists():  # no other run started meanwhile
+                DataSource.objects.filter(pk=source.pk).delete()
+                source.pk = None  # the caller's object is unsaved again
 
 
 def storable(text: str) -> str:
@@ -222,6 +285,7 @@ def _finish(
     started: float,
     hasher: _Hasher | None,
     actor: Actor = None,
+    new_source: bool = False,
 ) -> None:
     result.duration_seconds = round(time.perf_counter() - started, 3)
     if batch is None:
@@ -258,6 +322,9 @@ def _finish(
             batch_size=1000,
         )
         if status == BatchStatus.COMMITTED:
+            if new_source:  # audited as created now that it holds data (see source_for_import)
+                source = batch.source
+                audit_record(actor=actor, verb="create", obj=source, after=snapshot(source), scope=source)
             audit_record(actor=actor, verb="import", obj=batch, after=snapshot(batch), scope=batch.source)
             data_changed(batch.source_id)
     result.batch_id = batch.pk
