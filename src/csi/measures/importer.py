@@ -88,6 +88,7 @@ class ImportResult:
     rejects: list[Reject] = field(default_factory=list)
     duplicate_of: int | None = None
     max_rejects: int | None = None
+    advice: str = ""  # what to change in the profile (records not in its encoding)
     duration_seconds: float = 0.0
     message: str = ""
     first_at: datetime | None = None  # the earliest and latest instant of the stored records (UTC)
@@ -194,6 +195,8 @@ def import_file(
             result.message = "Dry run: nothing was stored."
         else:
             result.status = "committed"
+        if result.advice:
+            result.message = f"{result.message} {result.advice}".strip()
         if result.repeated and result.status in {"committed", "dry-run"}:
             note = f"{result.repeated} record(s) identical to an earlier record of the file were kept once."
             result.message = f"{result.message} {note}".strip()
@@ -361,6 +364,7 @@ def _read_into(
             result.message = f"{result.file_name}: {str(exc).splitlines()[0]}"
             return
         structural = collect_structural_rejects(con, raw, REPORT_LIMIT)
+        result.advice = raw.advice
         _count(con, staged, source, spec, raw, result, structural)
         if result.rows_read == 0:
             result.message = f"{result.file_name}: no records (the file has a header and nothing else)"

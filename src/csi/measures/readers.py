@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from csi.measures import encodings
 from csi.measures.archives import ReadError, check_archive, extract_member
 from csi.measures.profiles import FileFormat
 
@@ -56,6 +57,8 @@ class RawRead:
     structural: list[Reject] = field(default_factory=list)
     kind: str = "csv"
     line_column: str | None = None  # a raw column holding each record's line, where position does not give it
+    path: Path | None = None  # the file DuckDB reads (a CSV's structural rejects look back into it)
+    advice: str = ""  # what to change, when records were not in the profile's encoding
 
     def line_of(self, record: int) -> int:
         """The file line of a record: records count from 1 after the header; each structural reject
@@ -103,9 +106,11 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, workdi
         if path.stat().st_size == 0:
             raise ReadError(f"{name}: the file in the zip is empty")
     if fmt.type == "csv":
+        encodings.check_file(path, fmt.encoding, name)
         return _open_csv(con, path, fmt, workdir, name)
     if fmt.type == "xlsx":
         return _open_xlsx(con, path, fmt, name)
+    encodings.check_file(path, "utf-8", name)  # JSON is UTF-8 (RFC 8259)
     return _open_json(con, path, fmt, name)
 
 
@@ -121,9 +126,11 @@ def _utf8_copy(path: Path, encoding: str, workdir: Path, name: str) -> Path:
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 partial = chunk[: exc.start].decode(encoding, errors="replace")
+                start, end = chunk.rfind(b"\n", 0, exc.start) + 1, chunk.find(b"\n", exc.start)
+                found = encodings.guess(chunk[start : end if end >= 0 else len(chunk)], complete=end >= 0)
                 raise ReadError(
-                    f"{name}, line {line + partial.count(chr(10))}: not valid {encoding} "
-                    f"({exc.reason}); set format.encoding in the profile"
+                    f"{name}, line {line + partial.count(chr(10))}: byte 0x{chunk[exc.start]:02X} is not valid "
+                    f"{encoding} ({exc.reason}); {found.advice()}"
                 ) from exc
             line += text.count("\n")
             out.write(text.lstrip("\ufeff") if first else text)
@@ -191,7 +198,7 @@ def _open_csv(
     except duckdb.Error as exc:
         raise ReadError(f"{name}: {_first_line(exc)}") from exc
     con.execute("CREATE OR REPLACE VIEW raw AS SELECT * FROM raw_source")
-    return RawRead(columns=names, header_lines=header_lines, kind="csv")
+    return RawRead(columns=names, header_lines=header_lines, kind="csv", path=path)
 
 
 def collect_structural_rejects(con: duckdb.DuckDBPyConnection, read: RawRead, limit: int) -> int:
@@ -206,20 +213,54 @@ def collect_structural_rejects(con: duckdb.DuckDBPyConnection, read: RawRead, li
     count = int(total[0]) if total else 0
     rows = con.execute(
         "SELECT line, any_value(column_name ORDER BY column_idx), any_value(csv_line), "
-        "any_value(error_type ORDER BY column_idx), any_value(error_message ORDER BY column_idx) "
-        "FROM reject_errors GROUP BY line ORDER BY line LIMIT ?",
+        "any_value(error_type ORDER BY column_idx), any_value(error_message ORDER BY column_idx), "
+        "min(line_byte_position) FROM reject_errors GROUP BY line ORDER BY line LIMIT ?",
         [max(limit, 0)],
     ).fetchall()
-    for line, column, csv_line, error_type, message in rows:
+    looked = 0
+    for line, column, csv_line, error_type, message, position in rows:
+        reason = _structural_reason(str(error_type), str(message))
+        if error_type in ENCODING_ERRORS and read.path is not None and looked < ENCODING_LOOKS:
+            looked += 1
+            reason = _encoding_reason(read.path, position, reason)
+            if not read.advice and "; " in reason:
+                read.advice = (
+                    f"The first record that is not valid UTF-8 is on line {line}: {reason.split('; ', 1)[1]}."
+                )
         read.structural.append(
             Reject(
                 line=int(line) if line is not None else None,
                 column=str(column or ""),
                 value=str(csv_line or "").rstrip("\r\n")[:500],
-                reason=_structural_reason(str(error_type), str(message)),
+                reason=reason,
             )
         )
     return count
+
+
+ENCODING_ERRORS = {"INVALID UNICODE", "INVALID ENCODING"}
+ENCODING_LOOKS = 100  # records not valid UTF-8 whose bytes are looked at (each costs one small read)
+
+
+def _encoding_reason(path: Path, position: int | None, reason: str) -> str:
+    """The reason of a record that is not valid UTF-8, with its first bad byte and the encoding its
+    line looks like (the line is read again from the file, at most MAX_LINE_BYTES of it)."""
+    if position is None:
+        return reason
+    with path.open("rb") as handle:
+        handle.seek(max(int(position) - 1, 0))  # DuckDB's position may be one past the line's start
+        data = handle.read(min(MAX_LINE_BYTES, 1 << 16))
+    if data.startswith(b"\n"):
+        data = data[1:]
+    data, newline, _ = data.partition(b"\n")
+    bad = encodings.first_bad_byte(data, "utf-8")
+    if bad is None:
+        return reason
+    offset, byte = bad
+    return (
+        f"not valid UTF-8: byte 0x{byte:02X} at character {len(data[:offset].decode('utf-8')) + 1} of the "
+        f"line; {encodings.guess(data, complete=bool(newline)).advice()}"
+    )[:500]
 
 
 def _structural_reason(error_type: str, message: str) -> str:
