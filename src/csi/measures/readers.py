@@ -1,7 +1,7 @@
 """Reading an export file, whatever its format, into a DuckDB view of text columns.
 
 `open_raw` turns CSV (any delimiter, quote and encoding, UTF-8 with or without BOM), XLSX, a JSON array,
-NDJSON, or a zip holding one of these, into a view named `raw`: one VARCHAR column per source column
+NDJSON, a zip holding one of these, or one of these compressed with gzip, bzip2 or xz, into a view named `raw`: one VARCHAR column per source column
 (duplicate header names kept apart as "Name (2)"), in the file's order (DuckDB keeps it through a COPY,
 so a record's position in the written file gives its line; XLSX, which skips blank rows, adds the
 row's line as `__line`). CSV records that cannot be read (too few or too many fields,
@@ -12,7 +12,9 @@ as `structural` rejects with their line. Anything that makes the whole file unre
 Bounds on the work a file can cause: a CSV header line longer than MAX_LINE_BYTES or with more than
 MAX_COLUMNS names is refused as soon as it is read (the rest of the file is not); JSON records with more
 than MAX_COLUMNS keys and XLSX headers wider than that are refused; archives (a zip holding the file, an
-XLSX workbook) are bounded in expanded size and ratio while they are read (`csi.measures.archives`).
+XLSX workbook, a gzip/bzip2/xz file) are bounded in expanded size and ratio while they are read
+(`csi.measures.archives`). A file whose bytes are not in the profile's encoding is refused saying which
+encoding it looks like and where (`csi.measures.encodings`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import duckdb
 import pyarrow as pa
 
 from csi.measures import encodings
-from csi.measures.archives import ReadError, check_archive, extract_member
+from csi.measures.archives import ReadError, check_archive, decompress, extract_member
 from csi.measures.profiles import FileFormat
 
 MAX_COLUMNS = 2000
@@ -105,6 +107,10 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, workdi
         path = extract_member(path, fmt, workdir)
         if path.stat().st_size == 0:
             raise ReadError(f"{name}: the file in the zip is empty")
+    if fmt.type != "xlsx" and (unpacked := decompress(path, workdir, name)) is not None:
+        path = unpacked
+        if path.stat().st_size == 0:
+            raise ReadError(f"{name}: the compressed file holds nothing")
     if fmt.type == "csv":
         encodings.check_file(path, fmt.encoding, name)
         return _open_csv(con, path, fmt, workdir, name)
@@ -191,7 +197,7 @@ def _open_csv(
         f"read_csv({sql_string(str(path))}, header = {str(fmt.header).lower()}, skip = {fmt.skip_rows}, "
         f"columns = {{{columns}}}, auto_detect = false, delim = {sql_string(fmt.delimiter)}, "
         f"quote = {sql_string(fmt.quote)}, escape = {sql_string(fmt.escape or fmt.quote)}, "
-        f"store_rejects = true, max_line_size = {MAX_LINE_BYTES})"
+        f"store_rejects = true, max_line_size = {MAX_LINE_BYTES}, compression = 'none')"
     )
     try:
         con.execute(f"CREATE OR REPLACE VIEW raw_source AS SELECT * FROM {source}")
@@ -364,7 +370,7 @@ def _open_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, name
         described = con.execute(
             # No map inference: records with many keys keep them as columns, to be counted.
             "DESCRIBE SELECT * FROM read_json(?, format = ?, records = true, maximum_depth = 1, "
-            "sample_size = -1, map_inference_threshold = -1)",
+            "sample_size = -1, map_inference_threshold = -1, compression = 'none')",
             [str(path), json_format],
         ).fetchall()
         names = [str(row[0]) for row in described]
@@ -373,7 +379,7 @@ def _open_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, name
         columns = ", ".join(f"{sql_string(name)}: 'VARCHAR'" for name in names)
         con.execute(
             f"CREATE OR REPLACE VIEW raw_source AS SELECT * FROM read_json({sql_string(str(path))}, "
-            f"format = {sql_string(json_format)}, records = true, columns = {{{columns}}})"
+            f"format = {sql_string(json_format)}, records = true, columns = {{{columns}}}, compression = 'none')"
         )
         con.execute("SELECT count(*) FROM raw_source").fetchone()
     except ReadError:
