@@ -217,6 +217,14 @@ def test_the_upload_page_preview_of_a_rejected_file_says_it_stores_nothing(strat
     assert "Stored nothing." in html and "Valid (not stored)</dt><dd>3</dd>" in html
     assert "<dt>Stored</dt>" not in html and "To store" not in html
     assert db_state() == before and store_state() == folders
+    many = GOOD + "".join(f"B{i},not a time,New,P3,Network\n" for i in range(103))
+    response = page.post(
+        "/measures/sources/desk/import/", {"file": SimpleUploadedFile("bad.csv", many.encode(), "text/csv")}
+    )
+    html = response.content.decode()
+    assert "… and 3 more. A preview records no run" in html
+    assert "csi measures import FILE --source desk --dry-run --rejects rejects.csv" in html
+    assert db_state() == before and store_state() == folders
 
 
 def stored_run(**fields: Any) -> ImportBatch:  # for the summary wording of each status
