@@ -216,7 +216,9 @@ def import_file(
         batch = None if new_source else batch
     _finish(batch, result, started, hasher, actor=actor, new_source=new_source)
     if new_source and source.pk is None:
-        result.message = f"{result.message} Source '{source.key}' was not created.".strip()
+        said = result.message.rstrip()
+        said += "" if not said or said.endswith((".", ")")) else "."
+        result.message = f"{said} Source '{source.key}' was not created.".strip()
     return result
 
 
