@@ -125,6 +125,14 @@ def test_a_refused_first_import_creates_no_source_no_run_no_folder(cli, tmp_path
     assert [r["value"] for r in rows] == ["not a time"] * 25
     assert [int(r["line"]) for r in rows] == list(range(5, 30))
     assert db_state() == before and store_state() == folders
+    # A report path that cannot be written is refused before anything is read.
+    good = write(tmp_path, "good.csv", GOOD)
+    unwritable = str(tmp_path / "missing" / "r.csv")
+    refused_path = cli(
+        "measures", "import", good, "--source", "fresh", "--profile", "csi-event-log", "--rejects", unwritable
+    )
+    assert refused_path.returncode == 1 and "the reject report cannot be written" in refused_path.stderr
+    assert db_state() == before and store_state() == folders
 
 
 def test_a_failed_first_import_into_an_existing_source_leaves_no_folder(cli, tmp_path):

@@ -116,17 +116,28 @@ class Command(BaseCommand):
         source = services.source_for_import(
             actor=actor, key=options["source"], profile_key=options["profile"]
         )
-        result = import_file(
-            actor=actor,
-            source=source,
-            path=path,
-            dry_run=options["dry_run"],
-            max_rejects=options["max_rejects"],
-            progress=sys.stderr.isatty() and not options["json"],
-        )
-        if options["rejects"]:
-            with Path(options["rejects"]).open("w", encoding="utf-8", newline="") as out:
-                write_rejects_csv(out, result.rejects)
+        report = None
+        if options["rejects"]:  # opened first: a path that cannot be written refuses before the import
+            try:
+                report = Path(options["rejects"]).open("w", encoding="utf-8", newline="")  # noqa: SIM115
+            except OSError as exc:
+                raise CommandError(
+                    f"{options['rejects']}: the reject report cannot be written ({exc})"
+                ) from exc
+        try:
+            result = import_file(
+                actor=actor,
+                source=source,
+                path=path,
+                dry_run=options["dry_run"],
+                max_rejects=options["max_rejects"],
+                progress=sys.stderr.isatty() and not options["json"],
+            )
+            if report is not None:
+                write_rejects_csv(report, result.rejects)
+        finally:
+            if report is not None:
+                report.close()
         if options["json"]:
             self.stdout.write(json.dumps(result_data(result), indent=2, default=str))
         else:
