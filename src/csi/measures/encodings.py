@@ -95,6 +95,11 @@ def guess(sample: bytes, complete: bool = True) -> Guess:
     return Guess("Latin-1 (ISO-8859-1)", "latin-1")
 
 
+def line_advice(line: bytes) -> str:
+    """What to set in the profile for a line read from a file (cut off unless it ends with a newline)."""
+    return guess(line, complete=line.endswith(b"\n")).advice()
+
+
 def first_bad_byte(data: bytes, encoding: str) -> tuple[int, int] | None:
     """(offset, byte) of the first byte of `data` that `encoding` cannot decode, or None."""
     try:

@@ -1,7 +1,8 @@
 """Reading an export file, whatever its format, into a DuckDB view of text columns.
 
-`open_raw` turns CSV (any delimiter, quote and encoding, UTF-8 with or without BOM), XLSX, a JSON array,
-NDJSON, a zip holding one of these, or one of these compressed with gzip, bzip2 or xz, into a view named `raw`: one VARCHAR column per source column
+`open_raw` turns CSV (any delimiter, quote and encoding, UTF-8 with or without BOM), XLSX, a JSON array
+or NDJSON (any encoding too), a zip holding one of these, or one of these compressed with gzip, bzip2
+or xz, into a view named `raw`: one VARCHAR column per source column
 (duplicate header names kept apart as "Name (2)"), in the file's order (DuckDB keeps it through a COPY,
 so a record's position in the written file gives its line; XLSX, which skips blank rows, adds the
 row's line as `__line`). CSV records that cannot be read (too few or too many fields,
@@ -116,7 +117,9 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, workdi
         return _open_csv(con, path, fmt, workdir, name)
     if fmt.type == "xlsx":
         return _open_xlsx(con, path, fmt, name)
-    encodings.check_file(path, "utf-8", name)  # JSON is UTF-8 (RFC 8259)
+    encodings.check_file(path, fmt.encoding, name)
+    if fmt.encoding not in {"utf-8", "utf-8-sig"}:  # JSON should be UTF-8 (RFC 8259); exports are not always
+        path = _utf8_copy(path, fmt.encoding, workdir, name)
     return _open_json(con, path, fmt, name)
 
 
@@ -163,6 +166,8 @@ def _header(path: Path, fmt: FileFormat, name: str) -> list[str]:
     """The header row, read from the file's start in its own encoding: at most MAX_LINE_BYTES per line
     and MAX_COLUMNS names, refused as soon as either is passed."""
     encoding = "utf-8-sig" if fmt.encoding in {"utf-8", "utf-8-sig"} else fmt.encoding
+    if encoding == "utf-8-sig":
+        _header_in_utf8(path, fmt.skip_rows + 1, name)
     with path.open("r", encoding=encoding, errors="replace", newline="") as handle:
         lines = _bounded_lines(handle, name, 1)
         for _ in range(fmt.skip_rows):
@@ -177,6 +182,20 @@ def _header(path: Path, fmt: FileFormat, name: str) -> list[str]:
     if len(header) > MAX_COLUMNS:
         raise ReadError(f"{name}: the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
     return header
+
+
+def _header_in_utf8(path: Path, lines: int, name: str) -> None:
+    """Refuse a header (the first `lines` lines) that is not UTF-8, saying the line, the byte and the
+    encoding it looks like: its names would not match the profile's (a record is a reject instead)."""
+    with path.open("rb") as handle:
+        for number in range(1, lines + 1):
+            line = handle.readline(MAX_LINE_BYTES + 1)
+            bad = encodings.first_bad_byte(line, "utf-8")
+            if bad is not None:
+                raise encodings.EncodingMismatch(
+                    f"{name}, line {number}: byte 0x{bad[1]:02X} of the header is not valid UTF-8; "
+                    f"{encodings.line_advice(line)}"
+                )
 
 
 def _open_csv(
@@ -360,6 +379,18 @@ def _xlsx_rows(
     return names, columns, lines, header_lines
 
 
+def _refuse_json_encoding(path: Path, name: str) -> None:
+    """For JSON that DuckDB found not UTF-8: the line of the first bad byte and the encoding it looks
+    like (the file is scanned line by line up to that byte; nothing when none is found)."""
+    with path.open("rb") as handle:
+        for number, line in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), start=1):
+            bad = encodings.first_bad_byte(line, "utf-8")
+            if bad is not None:
+                raise encodings.EncodingMismatch(
+                    f"{name}, line {number}: byte 0x{bad[1]:02X} is not valid UTF-8; {encodings.line_advice(line)}"
+                )
+
+
 def _open_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, name: str) -> RawRead:
     json_format = "array" if fmt.type == "json" else "newline_delimited"
     try:
@@ -385,6 +416,8 @@ def _open_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, name
     except ReadError:
         raise
     except duckdb.Error as exc:
+        if "invalid UTF-8" in str(exc):
+            _refuse_json_encoding(path, name)
         raise ReadError(
             f"{name}: not valid {'JSON' if fmt.type == 'json' else 'NDJSON'} ({_first_line(exc)})"
         ) from exc

@@ -204,3 +204,45 @@ def test_a_value_of_only_spaces_is_not_called_a_bad_date(import_bytes):
         "event_at holds only spaces; a value is required",
         "resolved_at holds only spaces; leave it empty or give a value",
     ]
+
+
+def test_a_header_not_in_utf8_is_refused_as_such_not_as_missing_columns(import_bytes):
+    source = source_reading("utf-8")
+    content = "ticket_id,event_at,state,catégorie\nT1,2024-01-01T10:00:00Z,New,x\n".encode("latin-1")
+    message = refused(source, import_bytes, content)
+    assert message == (
+        "export.csv, line 1: byte 0xE9 of the header is not valid UTF-8; it looks like Latin-1 (ISO-8859-1): "
+        "set format.encoding: latin-1 in the profile"
+    )
+
+
+def test_json_not_in_utf8_says_the_line_and_what_it_looks_like(import_bytes):
+    services.profile_save(
+        actor=CLI,
+        text="apiVersion: csi-workbench/v1\nkind: MappingProfile\nmetadata: {name: desk-json}\nspec:\n"
+        "  name: Desk JSON\n  sourceKind: ticket_events\n  format: {type: ndjson}\n"
+        "  fields: {ticket_id: id, event_at: at, state: state}\n",
+    )
+    source = services.source_create(
+        actor=CLI, key="desk", name="Desk", profile=MappingProfile.objects.get(key="desk-json")
+    )
+    content = (
+        b'{"id": "T1", "at": "2024-01-01T10:00:00Z", "state": "New"}\n'
+        + '{"id": "T2", "at": "2024-01-01T11:00:00Z", "state": "Réglé"}\n'.encode("cp1252")
+    )
+    message = refused(source, import_bytes, content)
+    assert message == (
+        "export.csv, line 2: byte 0xE9 is not valid UTF-8; it looks like Latin-1 (ISO-8859-1): "
+        "set format.encoding: latin-1 in the profile"
+    )
+    # ... and the advice works: the same file with the encoding set imports, the accent kept.
+    services.profile_save(
+        actor=CLI,
+        text="apiVersion: csi-workbench/v1\nkind: MappingProfile\nmetadata: {name: desk-json}\nspec:\n"
+        "  name: Desk JSON\n  sourceKind: ticket_events\n  format: {type: ndjson, encoding: latin-1}\n"
+        "  fields: {ticket_id: id, event_at: at, state: state}\n",
+    )
+    source.refresh_from_db()
+    result = import_bytes(source, content)
+    assert (result.status, result.events) == ("committed", 2), result.message
+    assert [row[:1] for row in result.preview] == [["T1"], ["T2"]] and "Réglé" in result.preview[1]
