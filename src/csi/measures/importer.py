@@ -154,13 +154,13 @@ def import_file(
     permission error. An unsaved `source` (pk None) is saved for a real run and removed again, with the
     run, unless the run commits."""
     require(actor, "measures.import_data", source)
+    if max_rejects < 0:
+        raise ValueError("max_rejects cannot be negative")
     new_source = source.pk is None and not dry_run
     if new_source:
         require(actor, "measures.manage_sources")
         source.full_clean()
         source.save()
-    if max_rejects < 0:
-        raise ValueError("max_rejects cannot be negative")
     started = time.perf_counter()
     name = file_name or path.name
     profile: ProfileDocument = source.profile.parsed
