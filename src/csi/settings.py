@@ -256,8 +256,9 @@ NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200
 # The largest data file the import endpoint takes; a larger upload is refused before it is read.
 CSI_MAX_UPLOAD_BYTES = int(os.environ.get("CSI_MAX_UPLOAD_BYTES") or 2 * 1024**3)
-# What an imported archive (a zip holding the data file, an XLSX workbook) may expand to, and by how many
-# times its compressed size: checked while it is read, so a zip bomb stops at the bound (README, Measures).
+# What an imported archive (a zip holding the data file, an XLSX workbook) or compressed file (gzip, bzip2,
+# xz) may expand to, and by how many times its compressed size: checked while it is read, so a bomb stops
+# at the bound (README, Measures).
 CSI_MAX_UNZIPPED_BYTES = int(os.environ.get("CSI_MAX_UNZIPPED_BYTES") or CSI_MAX_UPLOAD_BYTES)
 CSI_MAX_ZIP_RATIO = float(os.environ.get("CSI_MAX_ZIP_RATIO") or 100)
 # Bodies other than multipart uploads: the largest the API reads (a larger one is refused with 413

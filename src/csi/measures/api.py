@@ -380,6 +380,7 @@ def _refusal(result: ImportResult) -> HttpResponse:
         )
     elif result.batch_id:
         message += f" Recorded as run #{result.batch_id}."
+    message += f" ({result.summary})"
     if result.rejected > REJECTS_SHOWN:
         message += f" The first {REJECTS_SHOWN} of {result.rejected} rejects are listed."
     return json_error(422, message, fields)

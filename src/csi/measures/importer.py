@@ -14,11 +14,17 @@ published and recorded as committed. So:
   comparison and the commit happen under the source's lock, and a dry run counts the same;
 - a process killed at any point leaves at most a hidden folder and a `running` row, which the worker's
   housekeeping (within a minute) or the next import of the source marks interrupted and removes
-  (`csi.measures.housekeeping`); readers only ever see committed batches.
+  (`csi.measures.housekeeping`); readers only ever see committed batches;
+- a run that stores nothing (a dry run, a rejected or failed run, a duplicate) says so: its `events` and
+  `tickets` (what was stored) are 0 and `valid` / `valid_tickets` say what passed the checks; it leaves
+  no folder in the store (not even the source's, on a first import), and a source that does not exist
+  yet (an unsaved `DataSource`, see `services.source_for_import`) is created only when the run commits.
+  Rejected and failed runs of an existing source stay in the history with their reject report.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import tempfile
@@ -56,6 +62,7 @@ from csi.measures.schema import EVENT_KEY
 from csi.measures.selectors import visible_batches
 from csi.measures.services import data_changed
 from csi.measures.staging import keep_good_records, repeated_records
+from csi.measures.summaries import run_summary
 
 TIME_COLUMN = {
     "ticket_events": "event_at",
@@ -79,12 +86,16 @@ class ImportResult:
     file_name: str
     batch_id: int | None = None
     rows_read: int = 0
-    events: int = 0
-    tickets: int = 0
+    events: int = 0  # records stored by this run: 0 unless committed
+    tickets: int = 0  # tickets of the stored records: 0 unless committed
+    valid: int = 0  # records that passed every check, each once: what a commit stores
+    valid_tickets: int = 0
     rejected: int = 0
     repeated: int = 0  # records identical to an earlier one of the file, stored once
     rejects: list[Reject] = field(default_factory=list)
     duplicate_of: int | None = None
+    max_rejects: int | None = None
+    advice: str = ""  # what to change in the profile (records not in its encoding)
     duration_seconds: float = 0.0
     message: str = ""
     first_at: datetime | None = None  # the earliest and latest instant of the stored records (UTC)
@@ -97,6 +108,20 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return self.status in {"committed", "duplicate", "dry-run"}
+
+    @property
+    def summary(self) -> str:
+        """The run in one line (`csi.measures.summaries`): "stored nothing" unless committed."""
+        return run_summary(
+            status=self.status,
+            rows_read=self.rows_read,
+            valid=self.valid,
+            stored=self.events,
+            tickets=self.tickets if self.status == "committed" else self.valid_tickets,
+            rejected=self.rejected,
+            repeated=self.repeated,
+            max_rejects=self.max_rejects,
+        )
 
 
 class _Hasher(threading.Thread):
@@ -136,7 +161,8 @@ def import_file(
 ) -> ImportResult:
     """Import `path` into `source` with the source's profile (see the module docstring). Needs
     `measures.import_data`. Audited when committed; returns the result in every case except a
-    permission error. `mode` (merge or replace) applies to ticket sources only."""
+    permission error. `mode` (merge or replace) applies to ticket sources only. An unsaved `source` (pk
+    None) is saved for a real run and removed again, with the run, unless the run commits."""
     require(actor, "measures.import_data", source)
     if max_rejects < 0:
         raise ValueError("max_rejects cannot be negative")
@@ -148,10 +174,17 @@ def import_file(
                 "mode": f"Replace applies to ticket sources; {source.get_kind_display().lower()} are only added."
             }
         )
+    new_source = source.pk is None and not dry_run
+    if new_source:
+        require(actor, "measures.manage_sources")
+        source.full_clean()
+        source.save()
     started = time.perf_counter()
     name = file_name or path.name
     profile: ProfileDocument = source.profile.parsed
-    result = ImportResult(status="failed", source=source.key, file_name=name, mode=mode)
+    result = ImportResult(
+        status="failed", source=source.key, file_name=name, max_rejects=max_rejects, mode=mode
+    )
     held = ExitStack()
     if not dry_run:
         recover_interrupted(source)
@@ -187,6 +220,8 @@ def import_file(
             if batch is not None:  # compared and committed under the lock: no other run merges meanwhile
                 held.enter_context(store.source_lock(source.pk))
             _merge(workdir, source, result, write=batch is not None)
+        if result.advice:
+            result.message = f"{result.message} {result.advice}".strip()
         if result.repeated and result.status in {"committed", "dry-run"}:
             note = f"{result.repeated} record(s) identical to an earlier record of the file were kept once."
             result.message = f"{result.message} {note}".strip()
@@ -194,16 +229,23 @@ def import_file(
         result.status, result.message = "failed", f"{type(exc).__name__}: {exc}"
         if hasher:
             hasher.cancel()
+        _stored_counts(result)
         _finish(batch, result, started, hasher)
-        shutil.rmtree(workdir, ignore_errors=True)
+        _discard(workdir, source, batch, new_source)
         held.close()
         raise
+    _stored_counts(result)
     with held:
         if batch is not None and result.status == "committed":
             store.publish(workdir, source.pk, batch.pk)
         else:
-            shutil.rmtree(workdir, ignore_errors=True)
-        _finish(batch, result, started, hasher, actor=actor)
+            _discard(workdir, source, batch, new_source)
+            batch = None if new_source else batch
+        _finish(batch, result, started, hasher, actor=actor, new_source=new_source)
+    if new_source and source.pk is None:
+        said = result.message.rstrip()
+        said += "" if not said or said.endswith((".", ")")) else "."
+        result.message = f"{said} Source '{source.key}' was not created.".strip()
     return result
 
 
@@ -215,6 +257,34 @@ def _merge(workdir: Path, source: DataSource, result: ImportResult, *, write: bo
         return
     staged = workdir / DATA_FILE[source.kind]
     result.merge = merging.compare(staged, workdir, refs, result.mode, write=write)
+
+
+def _stored_counts(result: ImportResult) -> None:
+    """What passed the checks goes to `valid`; `events` and `tickets` say what was stored."""
+    result.valid, result.valid_tickets = result.events, result.tickets
+    if result.status != "committed":
+        result.events = result.tickets = 0
+
+
+def _discard(workdir: Path, source: DataSource, batch: ImportBatch | None, new_source: bool) -> None:
+    """Remove what a run that stored nothing wrote: its work folder, the source's folder when that is
+    empty now, and for a source created for this run, the run and the source."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    if source.pk is None:
+        return
+    others = ImportBatch.objects.filter(source_id=source.pk, status=BatchStatus.RUNNING)
+    if batch is not None:
+        others = others.exclude(pk=batch.pk)
+    if not others.exists():  # a run's row comes before its folder
+        with contextlib.suppress(OSError):  # rmdir removes it only when empty: batches' folders stay
+            store.source_dir(source.pk).rmdir()
+    if new_source:
+        with transaction.atomic():
+            if batch is not None:
+                ImportBatch.objects.filter(pk=batch.pk).delete()  # its rejects go with it
+            if not ImportBatch.objects.filter(source=source).exists():  # no other run started meanwhile
+                DataSource.objects.filter(pk=source.pk).delete()
+                source.pk = None  # the caller's object is unsaved again
 
 
 def storable(text: str) -> str:
@@ -257,6 +327,7 @@ def _finish(
     started: float,
     hasher: _Hasher | None,
     actor: Actor = None,
+    new_source: bool = False,
 ) -> None:
     result.duration_seconds = round(time.perf_counter() - started, 3)
     if batch is None:
@@ -297,6 +368,9 @@ def _finish(
             batch_size=1000,
         )
         if status == BatchStatus.COMMITTED:
+            if new_source:  # audited as created now that it holds data (see source_for_import)
+                source = batch.source
+                audit_record(actor=actor, verb="create", obj=source, after=snapshot(source), scope=source)
             audit_record(actor=actor, verb="import", obj=batch, after=snapshot(batch), scope=batch.source)
             data_changed(batch.source_id)
     result.batch_id = batch.pk
@@ -335,6 +409,7 @@ def _read_into(
             result.message = f"{result.file_name}: {str(exc).splitlines()[0]}"
             return
         structural = collect_structural_rejects(con, raw, REPORT_LIMIT)
+        result.advice = raw.advice
         _count(con, staged, source, spec, raw, result, structural)
         if result.rows_read == 0:
             result.message = f"{result.file_name}: no records (the file has a header and nothing else)"

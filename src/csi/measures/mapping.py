@@ -96,10 +96,21 @@ def _convert(kind: str, raw: str, field_map: FieldMap, spec: ProfileSpec, field_
 
 
 def reason_for(field: str, spec: ProfileSpec, value: str = "") -> str:
-    """Why `value` of `field` was refused (for the reject report)."""
+    """Why `value` of `field` was refused (for the reject report). A required field without a value
+    (an empty cell, or one of the profile's null values, which the reject reports as empty) is "empty",
+    whatever its type."""
     field_map = spec.field_map(field) or FieldMap(column=field)
     kind = _type_of(field, spec)
     zero_or_more = " of zero or more" if field in NON_NEGATIVE else ""
+    if not value.strip() and NUL not in value:
+        required = field in REQUIRED[spec.source_kind]
+        if not value:
+            nulls = [v for v in spec.null_values if v]
+            also = f" (or one of the profile's null values: {', '.join(nulls)})" if nulls else ""
+            return f"{field} is empty{also}; a value is required"
+        return f"{field} holds only spaces; " + (
+            "a value is required" if required else "leave it empty or give a value"
+        )
     if kind == "timestamp":
         return (
             f"not a date and time between {EARLIEST:%Y-%m-%d} and {LATEST.year - 1}-12-31 in the profile's "

@@ -112,6 +112,40 @@ class ImportBatch(models.Model):
     def __str__(self) -> str:
         return f"{self.source.key} #{self.pk} ({self.file_name})"
 
+    @property
+    def stored_nothing(self) -> bool:
+        """Whether the run never stored data: only a committed run did (a deleted one until deleted)."""
+        return self.status not in {BatchStatus.COMMITTED, BatchStatus.DELETED}
+
+    @property
+    def stored_records(self) -> int:
+        """Records the run stored: 0 for a run that stored nothing, whatever older rows hold."""
+        return 0 if self.stored_nothing else self.events
+
+    @property
+    def stored_tickets(self) -> int:
+        return 0 if self.stored_nothing else self.tickets
+
+    @property
+    def valid_records(self) -> int:
+        """Records of the file that passed every check (each once): what a commit stored or would store."""
+        return max(self.rows_read - self.rejected - self.repeated, 0)
+
+    @property
+    def summary(self) -> str:
+        from csi.measures.summaries import run_summary
+
+        return run_summary(
+            status=self.status,
+            rows_read=self.rows_read,
+            valid=self.valid_records,
+            stored=self.stored_records,
+            tickets=self.stored_tickets,
+            rejected=self.rejected,
+            repeated=self.repeated,
+            max_rejects=self.max_rejects,
+        )
+
 
 class ImportReject(models.Model):
     """A record an import could not take: where (line, column), the value, and why."""

@@ -1,7 +1,8 @@
 """Reading an export file, whatever its format, into a DuckDB view of text columns.
 
-`open_raw` turns CSV (any delimiter, quote and encoding, UTF-8 with or without BOM), XLSX, a JSON array,
-NDJSON, or a zip holding one of these, into a view named `raw`: one VARCHAR column per source column
+`open_raw` turns CSV (any delimiter, quote and encoding, UTF-8 with or without BOM), XLSX, a JSON array
+or NDJSON (any encoding too), a zip holding one of these, or one of these compressed with gzip, bzip2
+or xz, into a view named `raw`: one VARCHAR column per source column
 (duplicate header names kept apart as "Name (2)"), in the file's order (DuckDB keeps it through a COPY,
 so a record's position in the written file gives its line; XLSX, which skips blank rows, adds the
 row's line as `__line`). CSV records that cannot be read (too few or too many fields,
@@ -12,7 +13,9 @@ as `structural` rejects with their line. Anything that makes the whole file unre
 Bounds on the work a file can cause: a CSV header line longer than MAX_LINE_BYTES or with more than
 MAX_COLUMNS names is refused as soon as it is read (the rest of the file is not); JSON records with more
 than MAX_COLUMNS keys and XLSX headers wider than that are refused; archives (a zip holding the file, an
-XLSX workbook) are bounded in expanded size and ratio while they are read (`csi.measures.archives`).
+XLSX workbook, a gzip/bzip2/xz file) are bounded in expanded size and ratio while they are read
+(`csi.measures.archives`). A file whose bytes are not in the profile's encoding is refused saying which
+encoding it looks like and where (`csi.measures.encodings`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from csi.measures.archives import ReadError, check_archive, extract_member
+from csi.measures import encodings
+from csi.measures.archives import ReadError, check_archive, decompress, extract_member
 from csi.measures.profiles import FileFormat
 
 MAX_COLUMNS = 2000
@@ -56,6 +60,8 @@ class RawRead:
     structural: list[Reject] = field(default_factory=list)
     kind: str = "csv"
     line_column: str | None = None  # a raw column holding each record's line, where position does not give it
+    path: Path | None = None  # the file DuckDB reads (a CSV's structural rejects look back into it)
+    advice: str = ""  # what to change, when records were not in the profile's encoding
 
     def line_of(self, record: int) -> int:
         """The file line of a record: records count from 1 after the header; each structural reject
@@ -102,10 +108,18 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, workdi
         path = extract_member(path, fmt, workdir)
         if path.stat().st_size == 0:
             raise ReadError(f"{name}: the file in the zip is empty")
+    if fmt.type != "xlsx" and (unpacked := decompress(path, workdir, name)) is not None:
+        path = unpacked
+        if path.stat().st_size == 0:
+            raise ReadError(f"{name}: the compressed file holds nothing")
     if fmt.type == "csv":
+        encodings.check_file(path, fmt.encoding, name)
         return _open_csv(con, path, fmt, workdir, name)
     if fmt.type == "xlsx":
         return _open_xlsx(con, path, fmt, name)
+    encodings.check_file(path, fmt.encoding, name)
+    if fmt.encoding not in {"utf-8", "utf-8-sig"}:  # JSON should be UTF-8 (RFC 8259); exports are not always
+        path = _utf8_copy(path, fmt.encoding, workdir, name)
     return _open_json(con, path, fmt, name)
 
 
@@ -121,9 +135,11 @@ def _utf8_copy(path: Path, encoding: str, workdir: Path, name: str) -> Path:
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 partial = chunk[: exc.start].decode(encoding, errors="replace")
+                start, end = chunk.rfind(b"\n", 0, exc.start) + 1, chunk.find(b"\n", exc.start)
+                found = encodings.guess(chunk[start : end if end >= 0 else len(chunk)], complete=end >= 0)
                 raise ReadError(
-                    f"{name}, line {line + partial.count(chr(10))}: not valid {encoding} "
-                    f"({exc.reason}); set format.encoding in the profile"
+                    f"{name}, line {line + partial.count(chr(10))}: byte 0x{chunk[exc.start]:02X} is not valid "
+                    f"{encoding} ({exc.reason}); {found.advice()}"
                 ) from exc
             line += text.count("\n")
             out.write(text.lstrip("\ufeff") if first else text)
@@ -150,6 +166,8 @@ def _header(path: Path, fmt: FileFormat, name: str) -> list[str]:
     """The header row, read from the file's start in its own encoding: at most MAX_LINE_BYTES per line
     and MAX_COLUMNS names, refused as soon as either is passed."""
     encoding = "utf-8-sig" if fmt.encoding in {"utf-8", "utf-8-sig"} else fmt.encoding
+    if encoding == "utf-8-sig":
+        _header_in_utf8(path, fmt.skip_rows + 1, name)
     with path.open("r", encoding=encoding, errors="replace", newline="") as handle:
         lines = _bounded_lines(handle, name, 1)
         for _ in range(fmt.skip_rows):
@@ -164,6 +182,20 @@ def _header(path: Path, fmt: FileFormat, name: str) -> list[str]:
     if len(header) > MAX_COLUMNS:
         raise ReadError(f"{name}: the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
     return header
+
+
+def _header_in_utf8(path: Path, lines: int, name: str) -> None:
+    """Refuse a header (the first `lines` lines) that is not UTF-8, saying the line, the byte and the
+    encoding it looks like: its names would not match the profile's (a record is a reject instead)."""
+    with path.open("rb") as handle:
+        for number in range(1, lines + 1):
+            line = handle.readline(MAX_LINE_BYTES + 1)
+            bad = encodings.first_bad_byte(line, "utf-8")
+            if bad is not None:
+                raise encodings.EncodingMismatch(
+                    f"{name}, line {number}: byte 0x{bad[1]:02X} of the header is not valid UTF-8; "
+                    f"{encodings.line_advice(line)}"
+                )
 
 
 def _open_csv(
@@ -184,14 +216,14 @@ def _open_csv(
         f"read_csv({sql_string(str(path))}, header = {str(fmt.header).lower()}, skip = {fmt.skip_rows}, "
         f"columns = {{{columns}}}, auto_detect = false, delim = {sql_string(fmt.delimiter)}, "
         f"quote = {sql_string(fmt.quote)}, escape = {sql_string(fmt.escape or fmt.quote)}, "
-        f"store_rejects = true, max_line_size = {MAX_LINE_BYTES})"
+        f"store_rejects = true, max_line_size = {MAX_LINE_BYTES}, compression = 'none')"
     )
     try:
         con.execute(f"CREATE OR REPLACE VIEW raw_source AS SELECT * FROM {source}")
     except duckdb.Error as exc:
         raise ReadError(f"{name}: {_first_line(exc)}") from exc
     con.execute("CREATE OR REPLACE VIEW raw AS SELECT * FROM raw_source")
-    return RawRead(columns=names, header_lines=header_lines, kind="csv")
+    return RawRead(columns=names, header_lines=header_lines, kind="csv", path=path)
 
 
 def collect_structural_rejects(con: duckdb.DuckDBPyConnection, read: RawRead, limit: int) -> int:
@@ -206,20 +238,54 @@ def collect_structural_rejects(con: duckdb.DuckDBPyConnection, read: RawRead, li
     count = int(total[0]) if total else 0
     rows = con.execute(
         "SELECT line, any_value(column_name ORDER BY column_idx), any_value(csv_line), "
-        "any_value(error_type ORDER BY column_idx), any_value(error_message ORDER BY column_idx) "
-        "FROM reject_errors GROUP BY line ORDER BY line LIMIT ?",
+        "any_value(error_type ORDER BY column_idx), any_value(error_message ORDER BY column_idx), "
+        "min(line_byte_position) FROM reject_errors GROUP BY line ORDER BY line LIMIT ?",
         [max(limit, 0)],
     ).fetchall()
-    for line, column, csv_line, error_type, message in rows:
+    looked = 0
+    for line, column, csv_line, error_type, message, position in rows:
+        reason = _structural_reason(str(error_type), str(message))
+        if error_type in ENCODING_ERRORS and read.path is not None and looked < ENCODING_LOOKS:
+            looked += 1
+            reason = _encoding_reason(read.path, position, reason)
+            if not read.advice and "; " in reason:
+                read.advice = (
+                    f"The first record that is not valid UTF-8 is on line {line}: {reason.split('; ', 1)[1]}."
+                )
         read.structural.append(
             Reject(
                 line=int(line) if line is not None else None,
                 column=str(column or ""),
                 value=str(csv_line or "").rstrip("\r\n")[:500],
-                reason=_structural_reason(str(error_type), str(message)),
+                reason=reason,
             )
         )
     return count
+
+
+ENCODING_ERRORS = {"INVALID UNICODE", "INVALID ENCODING"}
+ENCODING_LOOKS = 100  # records not valid UTF-8 whose bytes are looked at (each costs one small read)
+
+
+def _encoding_reason(path: Path, position: int | None, reason: str) -> str:
+    """The reason of a record that is not valid UTF-8, with its first bad byte and the encoding its
+    line looks like (the line is read again from the file, at most MAX_LINE_BYTES of it)."""
+    if position is None:
+        return reason
+    with path.open("rb") as handle:
+        handle.seek(max(int(position) - 1, 0))  # DuckDB's position may be one past the line's start
+        data = handle.read(min(MAX_LINE_BYTES, 1 << 16))
+    if data.startswith(b"\n"):
+        data = data[1:]
+    data, newline, _ = data.partition(b"\n")
+    bad = encodings.first_bad_byte(data, "utf-8")
+    if bad is None:
+        return reason
+    offset, byte = bad
+    return (
+        f"not valid UTF-8: byte 0x{byte:02X} at character {len(data[:offset].decode('utf-8')) + 1} of the "
+        f"line; {encodings.guess(data, complete=bool(newline)).advice()}"
+    )[:500]
 
 
 def _structural_reason(error_type: str, message: str) -> str:
@@ -313,6 +379,18 @@ def _xlsx_rows(
     return names, columns, lines, header_lines
 
 
+def _refuse_json_encoding(path: Path, name: str) -> None:
+    """For JSON that DuckDB found not UTF-8: the line of the first bad byte and the encoding it looks
+    like (the file is scanned line by line up to that byte; nothing when none is found)."""
+    with path.open("rb") as handle:
+        for number, line in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), start=1):
+            bad = encodings.first_bad_byte(line, "utf-8")
+            if bad is not None:
+                raise encodings.EncodingMismatch(
+                    f"{name}, line {number}: byte 0x{bad[1]:02X} is not valid UTF-8; {encodings.line_advice(line)}"
+                )
+
+
 def _open_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, name: str) -> RawRead:
     json_format = "array" if fmt.type == "json" else "newline_delimited"
     try:
@@ -323,7 +401,7 @@ def _open_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, name
         described = con.execute(
             # No map inference: records with many keys keep them as columns, to be counted.
             "DESCRIBE SELECT * FROM read_json(?, format = ?, records = true, maximum_depth = 1, "
-            "sample_size = -1, map_inference_threshold = -1)",
+            "sample_size = -1, map_inference_threshold = -1, compression = 'none')",
             [str(path), json_format],
         ).fetchall()
         names = [str(row[0]) for row in described]
@@ -332,12 +410,14 @@ def _open_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, name
         columns = ", ".join(f"{sql_string(name)}: 'VARCHAR'" for name in names)
         con.execute(
             f"CREATE OR REPLACE VIEW raw_source AS SELECT * FROM read_json({sql_string(str(path))}, "
-            f"format = {sql_string(json_format)}, records = true, columns = {{{columns}}})"
+            f"format = {sql_string(json_format)}, records = true, columns = {{{columns}}}, compression = 'none')"
         )
         con.execute("SELECT count(*) FROM raw_source").fetchone()
     except ReadError:
         raise
     except duckdb.Error as exc:
+        if "invalid UTF-8" in str(exc):
+            _refuse_json_encoding(path, name)
         raise ReadError(
             f"{name}: not valid {'JSON' if fmt.type == 'json' else 'NDJSON'} ({_first_line(exc)})"
         ) from exc

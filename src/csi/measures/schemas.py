@@ -113,9 +113,12 @@ class ImportRunOut(Schema):
     file_name: str
     file_size: int
     file_sha256: str
+    summary: str = Field(description="The run in one line; a run that stored nothing says so first")
+    stored_nothing: bool = Field(description="True unless the run committed (or committed and was deleted)")
     rows_read: int
-    events: int = Field(description="Records stored (events, samples or answers)")
-    tickets: int
+    events: int = Field(description="Records stored (events, samples or answers); 0 when it stored nothing")
+    tickets: int = Field(description="Tickets of the stored records; 0 when it stored nothing")
+    valid: int = Field(description="Records of the file that passed every check, each once")
     rejected: int
     repeated: int = Field(description="Records identical to an earlier record of the file, stored once")
     mode: ImportMode = Field(
@@ -153,6 +156,18 @@ class ImportRunOut(Schema):
     def resolve_imported_by(obj: Any) -> str:
         return str(obj.actor_label)
 
+    @staticmethod
+    def resolve_events(obj: Any) -> int:
+        return int(obj.stored_records)
+
+    @staticmethod
+    def resolve_tickets(obj: Any) -> int:
+        return int(obj.stored_tickets)
+
+    @staticmethod
+    def resolve_valid(obj: Any) -> int:
+        return int(obj.valid_records)
+
 
 class ImportRunFilter(Schema):
     source: str | None = Field(None, pattern=KEY, max_length=63, description="A data source's key")
@@ -173,9 +188,13 @@ class ImportOutcomeOut(Schema):
     source: str
     file_name: str
     run: ImportRunOut | None = Field(description="The run recorded for a committed import")
+    summary: str = Field(description="The outcome in one line; a run that stored nothing says so first")
+    stored_nothing: bool = Field(description="True unless the import committed")
     rows_read: int
-    events: int
-    tickets: int
+    events: int = Field(description="Records stored; 0 unless committed")
+    tickets: int = Field(description="Tickets of the stored records; 0 unless committed")
+    valid: int = Field(description="Records that passed every check, each once (what a commit stores)")
+    valid_tickets: int = Field(description="Tickets of the valid records")
     rejected: int
     repeated: int = Field(description="Records identical to an earlier record of the file, kept once")
     mode: ImportMode = Field(description="merge or replace (ticket events)")

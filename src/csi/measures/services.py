@@ -127,8 +127,10 @@ def source_update(*, actor: Actor, source: DataSource, data: dict[str, Any]) -> 
 
 
 def source_for_import(*, actor: Actor, key: str, profile_key: str | None) -> DataSource:
-    """The source named `key`, created with `profile_key` when it does not exist yet (the CLI's
-    `--source NAME [--profile P]`). A given profile must match an existing source's profile."""
+    """The source named `key` (the CLI's `--source NAME [--profile P]`); a given profile must match an
+    existing source's profile. When there is no such source, a new one read with `profile_key`, checked
+    (permission, key, profile) but NOT saved: the importer saves it only if the import commits, so a dry
+    run or a refused first import creates nothing."""
     source = DataSource.objects.select_related("profile").filter(key=key).first()
     if source is not None:
         if profile_key and source.profile.key != profile_key:
@@ -143,7 +145,10 @@ def source_for_import(*, actor: Actor, key: str, profile_key: str | None) -> Dat
     if profile is None:
         known = ", ".join(MappingProfile.objects.values_list("key", flat=True))
         raise ValidationError({"profile": f"No profile '{profile_key}' (known: {known})."})
-    return source_create(actor=actor, key=key, name=key, profile=profile)
+    require(actor, "measures.manage_sources")
+    source = DataSource(key=key, name=key, kind=profile.source_kind, profile=profile, time_zone="UTC")
+    source.full_clean()
+    return source
 
 
 @transaction.atomic

@@ -368,7 +368,8 @@ def test_dry_run_previews_and_stores_nothing(manager, desk, api):
     response = upload(api(manager), dry_run="true")
     assert response.status_code == 200, response.content
     outcome = response.json()
-    assert (outcome["status"], outcome["events"], outcome["run"]) == ("dry-run", 3, None)
+    assert (outcome["status"], outcome["events"], outcome["valid"], outcome["run"]) == ("dry-run", 0, 3, None)
+    assert outcome["stored_nothing"] and outcome["summary"].endswith("stored nothing")
     assert outcome["preview_columns"][:3] == ["ticket_id", "event_at", "line"]
     assert [row[0] for row in outcome["preview"]] == ["T1", "T1", "T2"]
     assert not ImportBatch.objects.exists()

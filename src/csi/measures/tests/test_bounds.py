@@ -115,7 +115,7 @@ def test_identical_events_in_one_file_are_kept_once_and_counted(make_source, imp
     source = make_source()
     content = CSV_HEADER + ROW * 3 + "T2,2024-01-02T10:00:00Z,New,P1,Email\n" + ROW
     dry = import_bytes(source, content.encode(), dry_run=True)
-    assert (dry.status, dry.rows_read, dry.events, dry.repeated) == ("dry-run", 5, 2, 3)
+    assert (dry.status, dry.rows_read, dry.events, dry.valid, dry.repeated) == ("dry-run", 5, 0, 2, 3)
     assert "3 record(s) identical" in dry.message
     result = import_bytes(source, content.encode())
     assert (result.status, result.rows_read, result.events, result.tickets, result.repeated) == (

@@ -7,6 +7,8 @@ import io
 import json
 from pathlib import Path
 
+from csi.core.permissions import SystemActor
+from csi.measures import services
 from csi.measures.models import DataSource, ImportBatch, MappingProfile
 
 LOG = (
@@ -47,6 +49,13 @@ def test_import_reports_counts_as_json_and_again_as_a_duplicate(cli, tmp_path):
 
 
 def test_rejected_import_exits_non_zero_and_its_report_downloads_as_csv(cli, tmp_path):
+    # An existing source: a refused first import into a new one creates nothing (test_honest_runs).
+    services.source_create(
+        actor=SystemActor("test"),
+        key="desk",
+        name="desk",
+        profile=MappingProfile.objects.get(key="csi-event-log"),
+    )
     path = write(tmp_path, "bad.csv", LOG + "T4,yesterday,New,4 - Low,Email,,,,\n")
     result = cli("measures", "import", path, "--source", "desk", "--profile", "csi-event-log")
     assert result.returncode == 1

@@ -130,7 +130,7 @@ BAD_RECORDS = {
         5,
         "ticket_id",
         "",
-        "required value is missing",
+        "ticket_id is empty; a value is required",
     ),
     "truncated": (GOOD + 'T3,2024-01-03T10:00:00Z,"New', 5, "", 'T3,2024-01-03T10:00:00Z,"New', "quote"),
     "too few fields": (

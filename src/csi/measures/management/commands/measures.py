@@ -50,6 +50,12 @@ class Command(BaseCommand):
             help="Ticket events: merge adds the events the source does not hold yet (default); replace gives "
             "the file's tickets exactly the file's events. The result counts new, already held and removed events.",
         )
+        imp.add_argument(
+            "--rejects",
+            metavar="CSV",
+            help="Write every rejected record (the first 10,000: line, column, value, reason) to this CSV "
+            "file, also for a dry run, which records no run to ask later.",
+        )
 
         profile = sub.add_parser("profile", help="Mapping profiles.").add_subparsers(
             dest="profile_action", required=True
@@ -118,37 +124,51 @@ class Command(BaseCommand):
         source = services.source_for_import(
             actor=actor, key=options["source"], profile_key=options["profile"]
         )
-        result = import_file(
-            actor=actor,
-            source=source,
-            path=path,
-            dry_run=options["dry_run"],
-            max_rejects=options["max_rejects"],
-            progress=sys.stderr.isatty() and not options["json"],
-            mode=options["mode"],
-        )
+        report = None
+        if options["rejects"]:  # opened first: a path that cannot be written refuses before the import
+            try:
+                report = Path(options["rejects"]).open("w", encoding="utf-8", newline="")  # noqa: SIM115
+            except OSError as exc:
+                raise CommandError(
+                    f"{options['rejects']}: the reject report cannot be written ({exc})"
+                ) from exc
+        try:
+            result = import_file(
+                actor=actor,
+                source=source,
+                path=path,
+                dry_run=options["dry_run"],
+                max_rejects=options["max_rejects"],
+                progress=sys.stderr.isatty() and not options["json"],
+                mode=options["mode"],
+            )
+            if report is not None:
+                write_rejects_csv(report, result.rejects)
+        finally:
+            if report is not None:
+                report.close()
         if options["json"]:
             self.stdout.write(json.dumps(result_data(result), indent=2, default=str))
         else:
-            self._print_result(result)
+            self._print_result(result, rejects_file=options["rejects"])
         if not result.ok:
             raise CommandError(result.message or result.status)
 
-    def _print_result(self, result: ImportResult) -> None:
+    def _print_result(self, result: ImportResult, rejects_file: str | None = None) -> None:
+        what = "batch" if result.status == "committed" else "run"
         self.stdout.write(
-            f"{result.status}: {result.rows_read} records read, {result.events} "
-            f"{'to store' if result.status == 'dry-run' else 'stored'}, "
-            f"{result.tickets} tickets, {result.rejected} rejected"
-            + (f", {result.repeated} repeated kept once" if result.repeated else "")
-            + f" in {result.duration_seconds:.2f} s"
-            + (f" (batch #{result.batch_id})" if result.batch_id else "")
+            f"{result.summary} in {result.duration_seconds:.2f} s"
+            + (f" ({what} #{result.batch_id})" if result.batch_id else "")
         )
         if result.status in {"committed", "dry-run"} and result.merge.new_events + result.merge.seen_events:
             self.stdout.write(merge_line(result))
-        for reject in result.rejects[:20]:
+        shown = result.rejects[:REJECTS_PRINTED]
+        for reject in shown:
             self.stdout.write(f"  line {reject.line}, {reject.column}: {reject.value!r}: {reject.reason}")
-        if len(result.rejects) > 20:
-            self.stdout.write(f"  ... {result.rejected - 20} more (csi measures rejects RUN)")
+        if len(result.rejects) > len(shown) or result.rejected > len(shown):
+            self.stdout.write(
+                f"  ... the first {len(shown)} problems of {result.rejected} rejected record(s); {_all_rejects(result, rejects_file)}"
+            )
         if result.message and result.ok:
             self.stdout.write(result.message)
         if result.status == "committed":
@@ -203,8 +223,7 @@ class Command(BaseCommand):
             return
         for r in rows:
             self.stdout.write(
-                f"#{r['id']:<5} {r['source']:<24} {r['status']:<10} {r['events']:>10} events "
-                f"{r['rejected']:>6} rejected  {r['started_at']:%Y-%m-%d %H:%M}  {r['file_name']}"
+                f"#{r['id']:<5} {r['source']:<24} {r['started_at']:%Y-%m-%d %H:%M}  {r['file_name']}: {r['summary']}"
             )
 
     def _rejects(self, actor: SystemActor, options: dict[str, Any]) -> None:
@@ -286,6 +305,18 @@ def merge_data(mode: str, counts: Any) -> dict[str, Any]:
     }
 
 
+REJECTS_PRINTED = 20
+
+
+def _all_rejects(result: ImportResult, rejects_file: str | None) -> str:
+    """Where to see every reject: the file just written, the recorded run, or how to write the file."""
+    if rejects_file:
+        return f"all of them are in {rejects_file}"
+    if result.batch_id:
+        return f"all of them: csi measures rejects {result.batch_id}"
+    return "to write all of them to a CSV file, run again with --rejects rejects.csv"
+
+
 def result_data(result: ImportResult) -> dict[str, Any]:
     return {
         **merge_data(result.mode, result.merge),
@@ -294,8 +325,12 @@ def result_data(result: ImportResult) -> dict[str, Any]:
         "file_name": result.file_name,
         "batch_id": result.batch_id,
         "rows_read": result.rows_read,
+        "summary": result.summary,
+        "stored_nothing": result.status != "committed",
         "events": result.events,
         "tickets": result.tickets,
+        "valid": result.valid,
+        "valid_tickets": result.valid_tickets,
         "rejected": result.rejected,
         "repeated": result.repeated,
         "duplicate_of": result.duplicate_of,
@@ -311,9 +346,12 @@ def batch_data(batch: Any) -> dict[str, Any]:
         "source": batch.source.key,
         "status": batch.status,
         "file_name": batch.file_name,
+        "summary": batch.summary,
+        "stored_nothing": batch.stored_nothing,
         "rows_read": batch.rows_read,
-        "events": batch.events,
-        "tickets": batch.tickets,
+        "events": batch.stored_records,
+        "tickets": batch.stored_tickets,
+        "valid": batch.valid_records,
         "rejected": batch.rejected,
         "repeated": batch.repeated,
         **merge_data(batch.mode, batch),
