@@ -31,11 +31,13 @@ MANY_BAD = GOOD + "".join(f"B{i},not a time,New,P3,Network\n" for i in range(25)
 
 
 def store_state() -> list[str]:
-    """Every folder and file of the measurement store (DuckDB's spill folder aside)."""
+    """Every folder and file of the measurement store (DuckDB's spill folder and the merge locks aside)."""
     root = Path(settings.DATA_DIR) / "measures"
     if not root.exists():
         return []
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if ".spill" not in p.parts)
+    return sorted(
+        str(p.relative_to(root)) for p in root.rglob("*") if not {".spill", ".locks"} & set(p.parts)
+    )
 
 
 def db_state() -> tuple[int, int, int, int]:
