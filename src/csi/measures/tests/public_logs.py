@@ -145,9 +145,10 @@ class Ticket:
         return {e.row[column] for e in self.events if e.row[column]}
 
 
-def records(log: Log) -> list[tuple[int, dict[str, str]]]:
-    """(line, record) for each record of the file, header = line 1 (no field spans lines here)."""
-    with log.path.open(newline="", encoding="utf-8") as handle:
+def records(log: Log, path: Path | None = None) -> list[tuple[int, dict[str, str]]]:
+    """(line, record) for each record of the log's file (or of `path`, a file in the same layout),
+    header = line 1 (no field spans lines here)."""
+    with (path or log.path).open(newline="", encoding="utf-8") as handle:
         return list(enumerate(csv.DictReader(handle), start=2))
 
 
@@ -161,11 +162,12 @@ def _entered(events: list[Event], states: frozenset[str], from_states: frozenset
     return entered
 
 
-def tickets(log: Log) -> dict[str, Ticket]:
-    """Every ticket of the log with its facts, by ticket id."""
+def tickets(log: Log, *paths: Path) -> dict[str, Ticket]:
+    """Every ticket of the log with its facts, by ticket id; with `paths`, of the union of those files
+    (each event once)."""
     seen: set[tuple[str, ...]] = set()
     grouped: dict[str, list[Event]] = defaultdict(list)
-    for line, row in records(log):
+    for line, row in itertools.chain.from_iterable(records(log, path) for path in paths or (None,)):
         identity = tuple(row[c] for c in log.mapped)
         if identity in seen:
             continue

@@ -148,3 +148,41 @@ def test_first_and_ever_attribute_values_through_the_api(strategist, api):  # no
     states = client.get("/api/v1/analytics/states", {"source": "helpdesk"})
     assert states.status_code == 200, states.content
     assert_state_times_without_open_interval(states.json(), HELPDESK)
+
+
+def test_overlapping_partial_exports_add_up_to_the_whole_log_and_a_delete_undoes_one(cli, tmp_path):
+    """Two exports of the Helpdesk log, each cut inside a ticket's history and sharing some 300 records: after
+    both, every figure is that of the whole log (a partial export adds events, loses none); deleting the
+    second gives back the figures of the first alone."""
+    log = HELPDESK
+    header, *lines = log.path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cases = [line.split(",", 1)[0] for line in lines]
+
+    def inside_a_case(near: int) -> int:
+        """The first index from `near` on whose record continues the previous record's case."""
+        return next(i for i in range(near, len(lines)) if cases[i] == cases[i - 1])
+
+    start, end = inside_a_case(500), inside_a_case(800)
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(header + "".join(lines[:end]), encoding="utf-8")
+    second.write_text(header + "".join(lines[start:]), encoding="utf-8")
+    # The second export lacks the start of one ticket's history, the first the end of another's.
+    assert cases[start] in cases[:start] and cases[end] in cases[start:end]
+
+    def figures() -> list[dict[str, Any]]:
+        return json.loads(cli("analytics", "tickets", "--source", "desk", "--json", check=True).stdout)
+
+    cli("measures", "profile", "add", str(log.profile_path), check=True)
+    cli("measures", "import", str(first), "--source", "desk", "--profile", log.profile_key, check=True)
+    alone = public_logs.summary(public_logs.tickets(log, first), lambda t: ["all"])
+    assert_grouped(figures(), alone)
+    run = json.loads(cli("measures", "import", str(second), "--source", "desk", "--json", check=True).stdout)
+    assert run["status"] == "committed"
+    assert_grouped(figures(), public_logs.summary(public_logs.tickets(log), lambda t: ["all"]))
+    per_resource = json.loads(
+        cli("analytics", "tickets", "--source", "desk", "--by", "ever:assignee", "--json", check=True).stdout
+    )
+    assert_grouped(per_resource, public_logs.summary(public_logs.tickets(log), ever_of("org:resource")))
+
+    cli("measures", "delete-batch", str(run["batch_id"]), check=True)
+    assert_grouped(figures(), alone)
