@@ -5,8 +5,8 @@ module, from which the tests compute every expected figure."""
 from __future__ import annotations
 
 import csv
-import itertools
 import io
+import itertools
 from collections import defaultdict
 from datetime import datetime
 from typing import Any

@@ -112,7 +112,8 @@ def test_api_events_by_state_and_time_in_state(desk, viewer, api):  # noqa: F811
         k: (n, len(who)) for k, (n, who) in expected.items()
     }
     bounded = client.get(
-        "/api/v1/analytics/events", {"source": "hd", "by": "channel", "from": "2024-03-02", "to": "2024-03-04"}
+        "/api/v1/analytics/events",
+        {"source": "hd", "by": "channel", "from": "2024-03-02", "to": "2024-03-04"},
     ).json()
     assert {r["key"]: (r["events"], r["tickets"]) for r in bounded} == {"email": (2, 1), "(none)": (3, 1)}
 
@@ -149,14 +150,20 @@ def test_cli_groups_counts_events_and_times_states(cli, tmp_path):
     export.write_text(helpdesk.EXPORT)
     cli("measures", "profile", "add", str(profile), check=True)
     cli("measures", "import", str(export), "--source", "hd", "--profile", "helpdesk", check=True)
-    ever = cli("analytics", "tickets", "--source", "hd", "--by", "ever:assignment_group", "--json", check=True)
+    ever = cli(
+        "analytics", "tickets", "--source", "hd", "--by", "ever:assignment_group", "--json", check=True
+    )
     assert figures(json.loads(ever.stdout)) == expected_tickets("ever", "assignment_group")
     first = cli("analytics", "tickets", "--source", "hd", "--by", "first:priority", "--json", check=True)
     assert figures(json.loads(first.stdout)) == expected_tickets("first", "priority")
     table = cli("analytics", "tickets", "--source", "hd", "--by", "ever:assignment_group", check=True)
     assert "mean_resolution_hours" in table.stdout.splitlines()[0]
     events = cli("analytics", "events", "--source", "hd", "--by", "state", "--json", check=True)
-    assert {r["key"]: r["events"] for r in json.loads(events.stdout)} == {"New": 4, "Active": 3, "Resolved": 3}
+    assert {r["key"]: r["events"] for r in json.loads(events.stdout)} == {
+        "New": 4,
+        "Active": 3,
+        "Resolved": 3,
+    }
     states = cli("analytics", "states", "--source", "hd", "--json", check=True)
     assert {r["state"] for r in json.loads(states.stdout)} == {"New", "Active"}
     bad = cli("analytics", "tickets", "--source", "hd", "--by", "ever:nothing")
