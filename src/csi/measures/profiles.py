@@ -20,6 +20,9 @@ canonical field (`csi.measures.schema`). Built-in profiles ship in `profiles/` b
       states: {new: [New], resolved: [Resolved], closed: [Closed]}
 
 Duplicate column names in a header are kept apart by position: the second `Labels` is `Labels (2)`.
+A field map may also carry a value map (`values`, `unmapped`), derive the field from an `expression`
+(`csi.measures.derived`) and name the `history` a report grouping by the field counts. docs/profiles.md
+is the reference of every key (a test saves and imports its example).
 """
 
 from __future__ import annotations
