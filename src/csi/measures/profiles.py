@@ -39,6 +39,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -241,6 +242,18 @@ class ProfileSpec(Strict):
                 raise ValueError(
                     f"fields.{name}.history: only {', '.join(DERIVABLE)} have a history a report groups by"
                 )
+
+    @field_serializer("fields")
+    def _compact_fields(self, fields: dict[str, FieldMap]) -> dict[str, Any]:
+        """A field that is only a column is written back as `name: Column`; others with their YAML names
+        and without the keys left at their defaults."""
+        compact: dict[str, Any] = {}
+        for name, field_map in fields.items():
+            if field_map.column and field_map == FieldMap(column=field_map.column):
+                compact[name] = field_map.column
+            else:
+                compact[name] = field_map.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        return compact
 
     def field_map(self, name: str) -> FieldMap | None:
         return self.fields.get(name)

@@ -82,3 +82,14 @@ def test_the_example_profile_imports_the_example_export_as_the_page_says(make_so
     # what the page says in words
     assert expected[0]["event_at"] == datetime(2024, 3, 1, 7, 0)
     assert [r["priority"] for r in expected if r["ticket_id"] == "INC3"] == ["Planning"]
+
+
+def test_a_saved_profile_reads_back_the_same_and_compact() -> None:
+    original = profiles.profile_from_text(block("profile"), "helpdesk.yaml")
+    data = profiles.profile_to_data(original)
+    assert data["spec"]["fields"]["ticket_id"] == "Number"  # a plain column stays short
+    assert data["spec"]["fields"]["category"] == {
+        "expression": '"Major" if impact == "1" and urgency == "1" else "Normal"'
+    }
+    again = profiles.ProfileDocument.model_validate(data)
+    assert again == original
