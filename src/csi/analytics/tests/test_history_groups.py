@@ -190,5 +190,7 @@ def test_page_offers_every_history_and_shows_the_figures(desk, viewer, make_user
     assert "gives no sample" in html  # how the final state counts
     by_first = client.get(url, {"by": "priority"}).content.decode()  # bare: the profile's `first`
     assert "3 - Moderate" in by_first
+    source_page = client.get("/measures/sources/hd/").content.decode()
+    assert f'href="{url}"' in source_page  # the source's page links to its figures
     bad = client.get(url, {"by": "ever:nothing"})
     assert bad.status_code == 400 and "not a grouping this page offers" in bad.content.decode()
