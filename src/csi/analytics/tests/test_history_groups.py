@@ -6,6 +6,7 @@ comes from `helpdesk`, which reads the same text with the csv module."""
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from pathlib import Path
 from typing import Any
@@ -188,6 +189,17 @@ def test_page_offers_every_history_and_shows_the_figures(desk, viewer, make_user
     assert "the groups overlap" in html
     assert "&lt;script&gt;alert(&#x27;g&#x27;)&lt;/script&gt;" in html and helpdesk.HOSTILE not in html
     assert "gives no sample" in html  # how the final state counts
+    # the events table: New 4 events of 4 tickets, Active 3 of 2, Resolved 3 of 3
+    cells = re.findall(
+        r'<th scope="row">(\w+)</th><td class="number">(\d+)</td><td class="number">(\d+)</td>', html
+    )
+    assert set(cells) == {("New", "4", "4"), ("Active", "3", "2"), ("Resolved", "3", "3")}
+    # time in state: one row per state with samples, none for Resolved (always a final state here)
+    states = re.findall(
+        r'<th scope="row">(\w+)</th><td class="number">(\d+)</td>(?:<td class="number">[^<]*</td>){4}', html
+    )
+    samples = helpdesk.state_hours()
+    assert {(state, int(n)) for state, n in states} == {(s, len(v)) for s, v in samples.items()}
     by_first = client.get(url, {"by": "priority"}).content.decode()  # bare: the profile's `first`
     assert "3 - Moderate" in by_first
     source_page = client.get("/measures/sources/hd/").content.decode()
