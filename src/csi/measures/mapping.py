@@ -9,6 +9,12 @@ so a record's line comes from its position in the written file instead (see `csi
 separated by \\x1f, with \\x1e between a field and its value. Conversions use `try_*` functions, so a
 bad value never aborts the read: it makes a reject.
 
+A field's value map (`values`) applies to its text after the null markers and before the conversion;
+`unmapped: reject` refuses a record whose value the map does not name. A derived field (`expression`,
+`csi.measures.derived`) is computed in the outer SELECT from the other fields' converted columns, its
+SQL built from the checked expression with every constant quoted. A profile without maps or expressions
+gives exactly the SQL it gave before they existed.
+
 A record is refused for what the API refuses too: an instant outside EARLIEST..LATEST (years 1900 to
 2199), a negative count (NON_NEGATIVE), and text holding a NUL character (PostgreSQL cannot store it).
 """

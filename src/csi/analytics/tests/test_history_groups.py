@@ -205,4 +205,9 @@ def test_page_offers_every_history_and_shows_the_figures(desk, viewer, make_user
     source_page = client.get("/measures/sources/hd/").content.decode()
     assert f'href="{url}"' in source_page  # the source's page links to its figures
     bad = client.get(url, {"by": "ever:nothing"})
-    assert bad.status_code == 400 and "not a grouping this page offers" in bad.content.decode()
+    assert bad.status_code == 400 and "first:&lt;attribute&gt;" in bad.content.decode()
+    latest = client.get(url, {"by": "last:priority"})  # any key the API takes, offered or not
+    assert latest.status_code == 200
+    assert re.search(
+        r'scope="row">P1</th>\s*<td class="number">2</td>', latest.content.decode()
+    )  # INC1, INC3
