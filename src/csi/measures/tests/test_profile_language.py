@@ -13,6 +13,7 @@ import duckdb
 import ibis
 import pyarrow as pa
 import pytest
+from django.test import Client
 
 from csi.catalog.tests.conftest import strategist  # noqa: F401 - shared fixture
 from csi.core.documents import DocumentErrors
@@ -211,3 +212,19 @@ def test_derived_conditions_mean_what_the_service_rules_mean(condition):
     sql = value_sql(f'"Y" if {condition} else "N"', quote_ident)
     by_sql = [row[0] == "Y" for row in con.execute(f"SELECT {sql} FROM rows_").fetchall()]
     assert by_sql == by_rules
+
+
+def test_the_profile_editor_shows_where_an_expression_is_wrong(make_user):
+    client = Client()
+    client.force_login(make_user(roles=["service-strategy-manager"], username="editor"))
+    text = profile('{expression: \'"P1" if prio == "1" else "<b>P2</b>"\'}')
+    response = client.post("/measures/profiles/new/", {"text": text, "action": "save"})
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "spec.fields.priority.expression" in body and "unknown field &#x27;prio&#x27; (allowed:" in body
+    assert "(column 9)" in body
+    assert not MappingProfile.objects.filter(key="mapped").exists()
+    good = profile('{expression: \'"P1" if impact == "1" else "<b>P2</b>"\'}')
+    assert client.post("/measures/profiles/new/", {"text": good, "action": "save"}).status_code == 302
+    detail = client.get("/measures/profiles/mapped/").content.decode()
+    assert "&lt;b&gt;P2&lt;/b&gt;" in detail and "<b>P2</b>" not in detail
