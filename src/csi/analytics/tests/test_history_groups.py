@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -211,3 +212,24 @@ def test_page_offers_every_history_and_shows_the_figures(desk, viewer, make_user
     assert re.search(
         r'scope="row">P1</th>\s*<td class="number">2</td>', latest.content.decode()
     )  # INC1, INC3
+
+
+def test_api_backlog_by_every_group_a_ticket_had(desk, viewer, api):  # noqa: F811
+    at = datetime(2024, 3, 3, 12, 0)
+    response = api(viewer).get(
+        "/api/v1/analytics/backlog",
+        {"source": "hd", "at": "2024-03-03T12:00:00Z", "by": "ever:assignment_group"},
+    )
+    assert response.status_code == 200, response.content
+    # open at `at`: opened (first event) at or before it; no ticket of the export is ever closed
+    open_now = {t for t, rows in helpdesk.events().items() if rows[0]["at"] <= at}
+    expected: dict[str | None, int] = {}
+    for ticket, keys in helpdesk.keys_of("ever", "assignment_group").items():
+        if ticket in open_now:
+            for key in keys:
+                expected[key] = expected.get(key, 0) + 1
+    assert {r["key"]: r["backlog"] for r in response.json()} == expected
+    assert_error_shape(
+        api(viewer).get("/api/v1/analytics/backlog", {"source": "hd", "at": "2024-03-03", "by": "service"}),
+        422,
+    )
