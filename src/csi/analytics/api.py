@@ -21,6 +21,8 @@ from csi.analytics.schemas import (
     BacklogQuery,
     BoardEntryOut,
     BoardQuery,
+    EventCountOut,
+    EventsQuery,
     ParetoQuery,
     ParetoRowOut,
     PerformanceQuery,
@@ -101,7 +103,11 @@ CSV_RESPONSE = {"responses": {200: {"content": {"text/csv": {"schema": {"type": 
 )
 def tickets(request: HttpRequest, query: Query[TicketsQuery]):
     """Per value of `by` (or one row, key `all`) over the source's tickets opened in [`from`, `to`):
-    counts, resolution and lifetime hours (median, p90, p95), rates (0..1) and arrivals per day.
+    counts, resolution and lifetime hours (mean, median, p90, p95), rates (0..1) and arrivals per day.
+    `by` names which value of a ticket's history counts: `priority` its latest version's (or the history
+    its profile field names), `first:priority` its first, `ever:assignment_group` every value it ever had
+    -- a ticket then counts once in each of those groups, so the groups overlap and their tickets do not
+    add up to the total. A ticket without any value is in the group whose key is null.
     Bounds are dates (midnight UTC) or ISO 8601 date-times (UTC unless they carry an offset)."""
     _ticket_source(request, query.source)
     rows = selectors.tickets_report(
@@ -130,10 +136,30 @@ def backlog(request: HttpRequest, query: Query[BacklogQuery]):
     summary="Time in each state",
 )
 def states(request: HttpRequest, query: Query[StatesQuery]):
-    """Per state: tickets that were in it, total, median and p90 hours spent in it (calendar time)."""
+    """Per state: tickets that spent time in it, total, mean, median and p90 hours spent in it (calendar
+    time from entering it to the ticket's next event). A ticket's final state has no next event, so its
+    open interval gives no sample (a 0-hour sample would pull the median down); with `until`, a ticket
+    not resolved or closed counts its final state up to that instant."""
     _ticket_source(request, query.source)
-    rows = selectors.states_report(actor=request.user, source_key=query.source)
+    rows = selectors.states_report(actor=request.user, source_key=query.source, until=query.until)
     return _answer("states", StateTimeOut, rows, query.format)
+
+
+@router.get(
+    "/analytics/events",
+    openapi_extra=CSV_RESPONSE,
+    response={200: list[EventCountOut], **ERROR_RESPONSES},
+    summary="Events per state or attribute",
+)
+def events(request: HttpRequest, query: Query[EventsQuery]):
+    """Per value of the event attribute `by` (default `state`; `(none)` for events without one), over the
+    events whose time lies in [`from`, `to`): how many events carry it and how many tickets have at least
+    one such event (a ticket counts under every value it has an event of)."""
+    _ticket_source(request, query.source)
+    rows = selectors.events_report(
+        actor=request.user, source_key=query.source, by=query.by, start=query.start, end=query.end
+    )
+    return _answer("events", EventCountOut, rows, query.format)
 
 
 @router.get(

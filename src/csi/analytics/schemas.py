@@ -15,35 +15,20 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # Must equal csi.measures.schema.ATTRIBUTES (+ state, service) and csi.analytics.selectors.PERIODS /
 # csi.analytics.attainment.PARETO_ATTRIBUTES; the API tests check they do.
-TicketGroup = Literal[
-    "ticket_type",
-    "priority",
-    "impact",
-    "urgency",
-    "category",
-    "subcategory",
-    "assignment_group",
-    "assignee",
-    "customer",
-    "configuration_item",
-    "channel",
-    "state",
-    "service",
-]
-BacklogGroup = Literal[
-    "ticket_type",
-    "priority",
-    "impact",
-    "urgency",
-    "category",
-    "subcategory",
-    "assignment_group",
-    "assignee",
-    "customer",
-    "configuration_item",
-    "channel",
-    "state",
-]
+_ATTRIBUTES = (
+    "ticket_type|priority|impact|urgency|category|subcategory|assignment_group|assignee|customer"
+    "|configuration_item|channel|state"
+)
+# A group key (csi.analytics.ticket_groups): an attribute, optionally `first:`, `ever:` or `last:`.
+TICKET_GROUP = rf"^(((last|first|ever):)?({_ATTRIBUTES})|service)$"
+BACKLOG_GROUP = rf"^((last|first|ever):)?({_ATTRIBUTES})$"
+EVENT_GROUP = rf"^({_ATTRIBUTES})$"
+GROUP_HELP = (
+    "Group by an attribute: `priority` counts the value of the ticket's latest version (or the history "
+    "its profile field names), `first:priority` its first value, `ever:assignment_group` every value it "
+    "ever had: a ticket counts once in each such group, so with `ever:` the groups overlap and do not add "
+    "up to the total. None: one row for all."
+)
 Period = Literal["day", "week", "month", "quarter", "year"]
 ParetoAttribute = Literal["priority", "category", "assignment_group", "configuration_item", "customer"]
 OutputFormat = Literal["json", "csv"]
@@ -68,7 +53,7 @@ Instant = Annotated[date | datetime, BeforeValidator(_instant)]
 
 class TicketsQuery(Schema):
     source: str = Field(pattern=KEY, max_length=63, description="The data source's key")
-    by: TicketGroup | None = Field(None, description="Group by this attribute; none: one row for all")
+    by: str | None = Field(None, pattern=TICKET_GROUP, max_length=40, description=GROUP_HELP)
     start: Instant | None = Field(None, alias="from", description="Tickets opened at or after (UTC)")
     end: Instant | None = Field(None, alias="to", description="Tickets opened before (UTC)")
     format: OutputFormat = "json"
@@ -77,12 +62,25 @@ class TicketsQuery(Schema):
 class BacklogQuery(Schema):
     source: str = Field(pattern=KEY, max_length=63, description="The data source's key")
     at: Instant = Field(description="The instant: tickets opened at or before it and not closed at it")
-    by: BacklogGroup | None = None
+    by: str | None = Field(None, pattern=BACKLOG_GROUP, max_length=40, description=GROUP_HELP)
     format: OutputFormat = "json"
 
 
 class StatesQuery(Schema):
     source: str = Field(pattern=KEY, max_length=63, description="The data source's key")
+    until: Instant | None = Field(
+        None,
+        description="Count the open interval of tickets not resolved or closed up to this instant (UTC); "
+        "without it a ticket's final state gives no sample",
+    )
+    format: OutputFormat = "json"
+
+
+class EventsQuery(Schema):
+    source: str = Field(pattern=KEY, max_length=63, description="The data source's key")
+    by: str = Field("state", pattern=EVENT_GROUP, max_length=40, description="The event attribute")
+    start: Instant | None = Field(None, alias="from", description="Events at or after (UTC)")
+    end: Instant | None = Field(None, alias="to", description="Events before (UTC)")
     format: OutputFormat = "json"
 
 
@@ -111,13 +109,15 @@ class PerformanceQuery(Schema):
 
 
 class TicketFiguresOut(Schema):
-    key: str = Field(description="The group's value, or 'all'")
+    key: str | None = Field(description="The group's value, 'all', or null for tickets without a value")
     tickets: int
     events: int
     resolved: int
+    mean_resolution_hours: float | None
     median_resolution_hours: float | None
     p90_resolution_hours: float | None
     p95_resolution_hours: float | None
+    mean_lifetime_hours: float | None
     median_lifetime_hours: float | None
     sla_flag_met_rate: float | None = Field(description="0..1")
     reopened_rate: float | None
@@ -127,14 +127,21 @@ class TicketFiguresOut(Schema):
 
 
 class BacklogOut(Schema):
-    key: str
+    key: str | None
     backlog: int
+
+
+class EventCountOut(Schema):
+    key: str = Field(description="The attribute's value on the events, or '(none)'")
+    events: int = Field(description="Events carrying the value")
+    tickets: int = Field(description="Tickets with at least one such event")
 
 
 class StateTimeOut(Schema):
     state: str
     tickets: int
     total_hours: float | None
+    mean_hours: float | None
     median_hours: float | None
     p90_hours: float | None
 

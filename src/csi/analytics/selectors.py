@@ -14,10 +14,10 @@ import ibis
 from django.conf import settings
 from django.db.models import Max, Sum
 
-from csi.analytics import limits
+from csi.analytics import limits, ticket_groups
 from csi.analytics import tickets as ticket_engine
 from csi.analytics.attainment import period_start
-from csi.analytics.engine import source_tables
+from csi.analytics.engine import source_tables, ticket_rules
 from csi.analytics.models import AttainmentDay, BreachCount, RollupRun, ServiceDay, ServiceDuration
 from csi.analytics.statistics import mann_kendall
 from csi.core.bounds import check_range, check_year
@@ -268,21 +268,30 @@ def latest_measured_day() -> date | None:
     return AttainmentDay.objects.aggregate(last=Max("day"))["last"]
 
 
+def _history_default(source: Any, by: str | None) -> str:
+    """The profile's `history` for the bare attribute `by` (`last` unless the profile says otherwise)."""
+    if by is None or ":" in by:
+        return "last"
+    field_map = source.profile.parsed.spec.field_map(by)
+    return field_map.history if field_map is not None else "last"
+
+
 def tickets_report(
     *, actor: Actor, source_key: str, by: str | None = None, start: Any = None, end: Any = None
 ) -> list[dict[str, Any]]:
     """`csi analytics tickets`: one row per value of `by` (or one in all) for tickets opened in
-    [start, end) -- see `csi.analytics.tickets.ticket_summary` for every column's definition.
+    [start, end) -- see `csi.analytics.tickets.ticket_summary` for every column's definition and
+    `csi.analytics.ticket_groups` for the keys (`priority`, `first:priority`, `ever:assignment_group`;
+    a bare attribute uses the history its profile field names, `last` by default).
 
     Bounded: from/to in the sane years and at most CSI_ANALYTICS_MAX_DAYS apart, at most
     CSI_ANALYTICS_MAX_GROUPS groups, at most CSI_ANALYTICS_TIME_LIMIT_SECONDS of work; beyond any of
     them a ValidationError (`TooMuchWork`) says how to narrow the question."""
-    if by is not None and by not in (*ATTRIBUTES, "state", "service"):
-        raise ValueError(
-            f"cannot group by '{by}' (use one of: {', '.join((*ATTRIBUTES, 'state', 'service'))})"
-        )
+    if by is not None:
+        ticket_groups.parse_group(by)  # a ValueError naming the keys to use, before any work
     check_range(start, end, max_days=settings.CSI_ANALYTICS_MAX_DAYS, narrow="; ask for a shorter period")
     source = measures_selectors.source_get(actor=actor, key=source_key)
+    default = _history_default(source, by)
     con = store.ibis_connection()
     try:
         with limits.time_limit(con):
@@ -291,49 +300,87 @@ def tickets_report(
             if by == "service":
                 facts = facts.join(tables.services, "ticket_id")
             if by is not None:
-                limits.check_groups(con, ticket_engine.opened_between(facts, start, end)[by])
-            summary = ticket_engine.ticket_summary(facts, by=by, start=start, end=end)
+                selected = ticket_engine.opened_between(facts, start, end)
+                keys = ticket_groups.keyed(selected, by, tables.events, default).key
+                limits.check_groups(con, keys.name(by))
+            summary = ticket_engine.ticket_summary(
+                facts, by=by, start=start, end=end, events=tables.events, default_history=default
+            )
             return [_plain(row) for row in con.to_pyarrow(summary).to_pylist()]
     finally:
         con.disconnect()
 
 
 def backlog_report(*, actor: Actor, source_key: str, at: Any, by: str | None = None) -> list[dict[str, Any]]:
-    """`csi analytics backlog`: tickets opened at or before `at` and not closed at `at`. Bounded like
-    `tickets_report` (the year of `at`, groups, time)."""
-    if by is not None and by not in (*ATTRIBUTES, "state"):
-        raise ValueError(f"cannot group by '{by}'")
+    """`csi analytics backlog`: tickets opened at or before `at` and not closed at `at`, keyed like
+    `tickets_report` (but not by service). Bounded like `tickets_report` (the year of `at`, groups,
+    time)."""
+    if by is not None and (by == "service" or ticket_groups.parse_group(by)[1] == "service"):
+        raise ValueError(f"cannot group the backlog by '{by}'")
     check_year(at, field="at")
     source = measures_selectors.source_get(actor=actor, key=source_key)
+    default = _history_default(source, by)
     con = store.ibis_connection()
     try:
         with limits.time_limit(con):
             tables = source_tables(actor=actor, source=source, con=con)
-            table = ticket_engine.backlog_at(tables.facts, at, by=by)
+            table = ticket_engine.backlog_at(
+                tables.facts, at, by=by, events=tables.events, default_history=default
+            )
             rows = con.to_pyarrow(table.limit(settings.CSI_ANALYTICS_MAX_GROUPS + 1)).to_pylist()
             return [_plain(row) for row in limits.check_rows(rows)]
     finally:
         con.disconnect()
 
 
-def states_report(*, actor: Actor, source_key: str) -> list[dict[str, Any]]:
-    """Time in each state: per state, how many tickets were ever in it, the total, median and p90
-    hours a ticket spent in it (calendar time from entering to the ticket's next event). Bounded in
-    states (CSI_ANALYTICS_MAX_GROUPS) and time like `tickets_report`."""
+def events_report(
+    *, actor: Actor, source_key: str, by: str = "state", start: Any = None, end: Any = None
+) -> list[dict[str, Any]]:
+    """`csi analytics events`: per value of the event attribute `by` (state by default; a null value is
+    the key "(none)"), the events whose event_at lies in [start, end) carrying it and the tickets having
+    at least one of them (`csi.analytics.tickets.event_summary`). Bounded like `tickets_report`."""
+    if by not in ticket_groups.HISTORY_ATTRIBUTES:
+        raise ValueError(
+            f"cannot count events by '{by}' (use one of: {', '.join(ticket_groups.HISTORY_ATTRIBUTES)})"
+        )
+    check_range(start, end, max_days=settings.CSI_ANALYTICS_MAX_DAYS, narrow="; ask for a shorter period")
     source = measures_selectors.source_get(actor=actor, key=source_key)
     con = store.ibis_connection()
     try:
         with limits.time_limit(con):
             tables = source_tables(actor=actor, source=source, con=con)
-            spent = ticket_engine.state_durations(tables.events, ticket_engine.TicketRules())
+            summary = ticket_engine.event_summary(tables.events, by=by, start=start, end=end)
+            summary = summary.mutate(key=summary.key.fill_null("(none)")).order_by("key")
+            rows = con.to_pyarrow(summary.limit(settings.CSI_ANALYTICS_MAX_GROUPS + 1)).to_pylist()
+            return [_plain(row) for row in limits.check_rows(rows)]
+    finally:
+        con.disconnect()
+
+
+def states_report(*, actor: Actor, source_key: str, until: Any = None) -> list[dict[str, Any]]:
+    """Time in each state: per state, how many tickets spent time in it, the total, median and p90
+    hours a ticket spent in it (calendar time from entering to the ticket's next event). A ticket's
+    final state has no next event: its open interval gives no sample, unless `until` is given and the
+    ticket is not resolved or closed (then it counts up to `until`); see
+    `csi.analytics.tickets.state_durations`. Bounded in states (CSI_ANALYTICS_MAX_GROUPS) and time like
+    `tickets_report`."""
+    if until is not None:
+        check_year(until, field="until")
+    source = measures_selectors.source_get(actor=actor, key=source_key)
+    con = store.ibis_connection()
+    try:
+        with limits.time_limit(con):
+            tables = source_tables(actor=actor, source=source, con=con)
+            spent = ticket_engine.state_durations(tables.events, ticket_rules(source), until=until)
             hours = spent.seconds.cast("float64") / 3600.0
             per_state = spent.group_by(spent.state.fill_null("(none)").name("state")).aggregate(
                 tickets=spent.ticket_id.nunique(),
                 total_hours=hours.sum(),
+                mean_hours=hours.mean(),
                 median_hours=hours.median(),
                 p90_hours=hours.quantile(0.9),
             )
-            ordered = per_state.order_by(ibis.desc("total_hours"))
+            ordered = per_state.order_by(ibis.desc("total_hours"), "state")
             rows = con.to_pyarrow(ordered.limit(settings.CSI_ANALYTICS_MAX_GROUPS + 1)).to_pylist()
             return [_plain(row) for row in limits.check_rows(rows, field="source")]
     finally:

@@ -26,6 +26,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from csi.analytics.ticket_groups import HISTORY_ATTRIBUTES, keyed
 from csi.measures import schema
 
 Instant = dt.datetime | dt.date | str
@@ -291,27 +292,58 @@ def ticket_facts(events: ir.Table, rules: TicketRules, *, ping_pongs: bool = Tru
     )
 
 
-def state_durations(events: ir.Table, rules: TicketRules) -> ir.Table:
+def state_durations(events: ir.Table, rules: TicketRules, *, until: Instant | None = None) -> ir.Table:
     """Columns ticket_id, state, seconds: per ticket and state, the calendar time from each event in that
-    state to the ticket's next event (the last event counts 0), summed; a null state is its own group.
-    A ticket's seconds add up to its lifetime_seconds. `rules` is taken for a uniform signature; no
-    state is treated specially (every state's time counts)."""
+    state to the ticket's next event, summed; a null state is its own group. A ticket and state with no
+    such interval has no row.
+
+    The final state's open interval (from a ticket's last event on) has no end, so by default it gives no
+    sample at all (counting it as 0 hours would pull every median down); then a ticket's seconds add up
+    to its lifetime_seconds. With `until`, the last event of a ticket whose last event's state is not
+    finished (resolved or closed, per `rules`) counts the time from that event to `until` (nothing when
+    the event is at or after `until`): the time a still-open ticket has spent in its state so far."""
     nxt = events.event_at.lead().over(_event_window())
-    timed = events.mutate(_seconds=_seconds(nxt, events.event_at).fill_null(0.0))
+    timed = events.mutate(_next_at=nxt)
+    open_end: ir.Value = ibis.null("timestamp")
+    if until is not None:
+        instant = _instant(until)
+        still_open = ~_isin(timed.state, rules.finished_states) & (timed.event_at < instant)
+        open_end = ibis.cases((still_open, instant), else_=ibis.null("timestamp"))
+    ended = timed.mutate(_end_at=ibis.coalesce(timed._next_at, open_end))
+    counted = ended.filter(ended._end_at.notnull())
     return (
-        timed.group_by(["ticket_id", "state"])
-        .aggregate(seconds=timed._seconds.sum())
+        counted.group_by(["ticket_id", "state"])
+        .aggregate(seconds=_seconds(counted._end_at, counted.event_at).sum())
         .order_by(["ticket_id", "state"])
     )
 
 
-def _keyed(facts: ir.Table, by: str | None) -> ir.Table:
-    """facts with a string `key`: the `by` column's value, or "all" when by is None."""
-    if by is None:
-        return facts.mutate(key=ibis.literal("all"))
-    if by not in facts.columns:
-        raise ValueError(f"cannot group tickets by {by!r}: not a column of the ticket facts")
-    return facts.mutate(key=facts[by].cast("string"))
+def _keyed_summary(
+    facts: ir.Table, by: str | None, events: ir.Table | None, default_history: str
+) -> ir.Table:
+    return keyed(facts, by, events, default_history)
+
+
+def event_summary(
+    events: ir.Table, by: str = "state", start: Instant | None = None, end: Instant | None = None
+) -> ir.Table:
+    """Columns key, events, tickets, sorted by key: per value of the event column `by` (a ticket
+    attribute or state; a null value is a null key), over the events whose event_at lies in
+    [start, end) (either bound optional): how many events carry that value and how many tickets have at
+    least one such event. A ticket counts in every value it has an event of."""
+    if by not in HISTORY_ATTRIBUTES:
+        raise ValueError(f"cannot count events by {by!r}: use one of {', '.join(HISTORY_ATTRIBUTES)}")
+    selected = events
+    if start is not None:
+        selected = selected.filter(selected.event_at >= _instant(start))
+    if end is not None:
+        selected = selected.filter(selected.event_at < _instant(end))
+    grouped = selected.mutate(key=selected[by].cast("string"))
+    return (
+        grouped.group_by("key")
+        .aggregate(events=grouped.count(), tickets=grouped.ticket_id.nunique())
+        .order_by("key")
+    )
 
 
 def _share(condition: ir.BooleanValue) -> ir.FloatingScalar:
@@ -329,19 +361,28 @@ def opened_between(facts: ir.Table, start: Instant | None = None, end: Instant |
 
 
 def ticket_summary(
-    facts: ir.Table, by: str | None = None, start: Instant | None = None, end: Instant | None = None
+    facts: ir.Table,
+    by: str | None = None,
+    start: Instant | None = None,
+    end: Instant | None = None,
+    *,
+    events: ir.Table | None = None,
+    default_history: str = "last",
 ) -> ir.Table:
-    """One row per key (the `by` column's value as text, or "all") over the tickets opened in
-    [start, end) (either bound optional), sorted by key; keys without tickets are absent. Columns:
-    key, tickets, events (summed), resolved (tickets with resolved_at); median/p90/p95 of
-    resolution_seconds and median of lifetime_seconds, in hours, exact with linear interpolation
-    (statistics.median, numpy.percentile's default), over tickets where the value is not null;
+    """One row per key (see `keyed`: the `by` value as text, or "all"; `first:`/`ever:` keys need
+    `events`) over the tickets opened in [start, end) (either bound optional), sorted by key; keys
+    without tickets are absent. With an `ever:` key a ticket counts once in each group whose value it
+    ever had, so the groups' tickets add up to more than the total. Columns:
+    key, tickets, events (summed), resolved (tickets with resolved_at); mean (statistics.fmean) and
+    median/p90/p95 of resolution_seconds and mean and median of lifetime_seconds, in hours, quantiles
+    exact with linear interpolation (statistics.median, numpy.percentile's default), over tickets where
+    the value is not null (null when there is none);
     sla_flag_met_rate (share true among tickets whose sla_flag is not null, null if none);
     reopened_rate, reassigned_rate, first_contact_resolution_rate (shares of all the key's tickets with
     reopens > 0, reassignments > 0, first_contact_resolution); arrivals_per_day = tickets / days from
     start (else the earliest opened_at selected) to end (else the latest opened_at selected), the same
     span for every key, null when it is not positive. Rates are fractions 0..1."""
-    keyed = _keyed(opened_between(facts, start, end), by)
+    keyed = _keyed_summary(opened_between(facts, start, end), by, events, default_history)
     # Quantiles of a float column compile to exact quantile_cont on DuckDB and percentile on Spark.
     resolution_hours = keyed.resolution_seconds.cast("float64") / 3600
     lifetime_hours = keyed.lifetime_seconds.cast("float64") / 3600
@@ -349,9 +390,11 @@ def ticket_summary(
         tickets=keyed.count(),
         events=keyed.events.sum(),
         resolved=keyed.resolved_at.count(),
+        mean_resolution_hours=resolution_hours.mean(),
         median_resolution_hours=resolution_hours.median(),
         p90_resolution_hours=resolution_hours.quantile(0.9),
         p95_resolution_hours=resolution_hours.quantile(0.95),
+        mean_lifetime_hours=lifetime_hours.mean(),
         median_lifetime_hours=lifetime_hours.median(),
         sla_flag_met_rate=keyed.sla_flag.cast("float64").mean(),
         reopened_rate=_share(keyed.reopens > 0),
@@ -372,7 +415,14 @@ def ticket_summary(
     ).order_by("key")
 
 
-def backlog_at(facts: ir.Table, at: Instant, by: str | None = None) -> ir.Table:
+def backlog_at(
+    facts: ir.Table,
+    at: Instant,
+    by: str | None = None,
+    *,
+    events: ir.Table | None = None,
+    default_history: str = "last",
+) -> ir.Table:
     """Columns key, backlog, sorted by key: per key (as in ticket_summary), the tickets open at the
     instant `at`: opened_at <= at and (closed_at is null or closed_at > at). A ticket opened exactly at
     `at` counts; one closed exactly at `at` does not. Keys with no open ticket are absent."""
@@ -380,7 +430,7 @@ def backlog_at(facts: ir.Table, at: Instant, by: str | None = None) -> ir.Table:
     open_now = facts.filter(
         (facts.opened_at <= instant) & (facts.closed_at.isnull() | (facts.closed_at > instant))
     )
-    keyed = _keyed(open_now, by)
+    keyed = _keyed_summary(open_now, by, events, default_history)
     return keyed.group_by("key").aggregate(backlog=keyed.count()).order_by("key")
 
 

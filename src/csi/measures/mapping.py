@@ -9,6 +9,12 @@ so a record's line comes from its position in the written file instead (see `csi
 separated by \\x1f, with \\x1e between a field and its value. Conversions use `try_*` functions, so a
 bad value never aborts the read: it makes a reject.
 
+A field's value map (`values`) applies to its text after the null markers and before the conversion;
+`unmapped: reject` refuses a record whose value the map does not name. A derived field (`expression`,
+`csi.measures.derived`) is computed in the outer SELECT from the other fields' converted columns, its
+SQL built from the checked expression with every constant quoted. A profile without maps or expressions
+gives exactly the SQL it gave before they existed.
+
 A record is refused for what the API refuses too: an instant outside EARLIEST..LATEST (years 1900 to
 2199), a negative count (NON_NEGATIVE), and text holding a NUL character (PostgreSQL cannot store it).
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from csi.measures.derived import value_sql
 from csi.measures.profiles import REQUIRED, FieldMap, ProfileSpec
 from csi.measures.readers import RawRead, quote_ident, sql_string
 from csi.measures.schema import (
@@ -100,6 +107,8 @@ def reason_for(field: str, spec: ProfileSpec, value: str = "") -> str:
     (an empty cell, or one of the profile's null values, which the reject reports as empty) is "empty",
     whatever its type."""
     field_map = spec.field_map(field) or FieldMap(column=field)
+    if field_map.unmapped == "reject" and field_map.values and value not in field_map.values:
+        return unmapped_reason(field_map)
     kind = _type_of(field, spec)
     zero_or_more = " of zero or more" if field in NON_NEGATIVE else ""
     if not value.strip() and NUL not in value:
@@ -127,6 +136,13 @@ def reason_for(field: str, spec: ProfileSpec, value: str = "") -> str:
     return "required value is missing"
 
 
+def unmapped_reason(field_map: FieldMap) -> str:
+    """Why a value outside a field's value map (`unmapped: reject`) was refused."""
+    shown = ", ".join(repr(k) for k in list(field_map.values)[:20])
+    more = " ..." if len(field_map.values) > 20 else ""
+    return f"not one of the values the profile maps: {shown}{more}"
+
+
 def mapped_select(spec: ProfileSpec, raw: RawRead) -> str:
     """The SELECT described in the module docstring over the view of `raw`; raises MissingColumns when
     the file lacks a column the profile requires."""
@@ -136,12 +152,23 @@ def mapped_select(spec: ProfileSpec, raw: RawRead) -> str:
     missing = [
         mapped[name].column
         for name in CANONICAL[spec.source_kind]
-        if name in mapped and not mapped[name].optional and mapped[name].column not in columns
+        if name in mapped
+        and mapped[name].column
+        and not mapped[name].optional
+        and mapped[name].column not in columns
     ]
     if missing:
         raise MissingColumns(missing, columns)
     nulls = ", ".join(sql_string(v) for v in spec.null_values)
     inner, outer, problems = [], [], []
+    available = {name for name, fm in mapped.items() if fm.column and fm.column in columns}
+
+    def field_sql(field: str) -> str:
+        """A field as a derived expression reads it: its converted column, its constant, else null."""
+        if field in spec.constants:
+            return sql_string(spec.constants[field])
+        return quote_ident(field) if field in available else "NULL"
+
     if raw.line_column:
         inner.append(quote_ident(raw.line_column))
     required = set(REQUIRED[spec.source_kind])
@@ -157,39 +184,72 @@ def mapped_select(spec: ProfileSpec, raw: RawRead) -> str:
         if name in spec.constants:
             outer.append(f"{sql_string(spec.constants[name])}::{target} AS {quote_ident(name)}")
             continue
+        if field_map is not None and field_map.expression:
+            # Computed in the outer SELECT from the other fields' converted values (never from another
+            # derived field: the profile refuses that), so every field's null markers and maps apply first.
+            derived_sql = _value_map(field_map, value_sql(field_map.expression, field_sql))
+            outer.append(f"{derived_sql} AS {quote_ident(name)}")
+            continue
         if field_map is None or field_map.column not in columns:
             outer.append(f"NULL::{target} AS {quote_ident(name)}")
             continue
         source = quote_ident(field_map.column)
         cleaned = f"CASE WHEN {source} IN ({nulls}) THEN NULL ELSE {source} END" if nulls else source
         outer.append(quote_ident(name))
+        column = quote_ident(name)
+        raw_name = quote_ident(f"raw:{name}")
+        # The text after the value map (the cleaned text itself when the field has none).
+        text = _value_map(field_map, cleaned)
+        unmapped = _unmapped(name, field_map, raw_name)
         if kind == "string":
-            # Text needs no conversion; a missing required value or a NUL character is a reject.
-            column = quote_ident(name)
+            # Text needs no conversion; a missing required value, a value outside the map (`unmapped:
+            # reject`) or a NUL character is a reject.
+            if unmapped:
+                inner.append(f"{cleaned} AS {raw_name}")
             missing_value = (
                 f"WHEN {column} IS NULL THEN {sql_string(name + VALUE_SEP)} " if name in required else ""
             )
-            inner.append(f"{cleaned} AS {column}")
+            inner.append(f"{text} AS {column}")
             problems.append(
-                f"CASE {missing_value}WHEN contains({column}, chr(0)) THEN {sql_string(name + VALUE_SEP)} || {column} END"
+                f"CASE {unmapped}{missing_value}WHEN contains({column}, chr(0)) "
+                f"THEN {sql_string(name + VALUE_SEP)} || {column} END"
             )
             continue
-        raw_name = quote_ident(f"raw:{name}")
         inner.append(f"{cleaned} AS {raw_name}")
-        inner.append(f"{_convert(kind, cleaned, field_map, spec, name)}::{target} AS {quote_ident(name)}")
-        bad = (
-            f"{quote_ident(name)} IS NULL"
-            if name in required
-            else f"{raw_name} IS NOT NULL AND {quote_ident(name)} IS NULL"
-        )
+        given = raw_name
+        if field_map.values:
+            given = quote_ident(f"mapped:{name}")
+            inner.append(f"{text} AS {given}")
+        inner.append(f"{_convert(kind, text, field_map, spec, name)}::{target} AS {column}")
+        bad = f"{column} IS NULL" if name in required else f"{given} IS NOT NULL AND {column} IS NULL"
         problems.append(
-            f"CASE WHEN {bad} THEN {sql_string(name + VALUE_SEP)} || coalesce({raw_name}, '') END"
+            f"CASE {unmapped}WHEN {bad} THEN {sql_string(name + VALUE_SEP)} || coalesce({raw_name}, '') END"
         )
     line_base = "NULL::BIGINT" if raw.line_column else f"{int(raw.header_lines) + 1}::BIGINT"
     reject = f"nullif(concat_ws({sql_string(FIELD_SEP)}, {', '.join(problems)}), '')" if problems else "NULL"
     return (
         f"SELECT {', '.join(outer)}, {line_base} AS {LINE_BASE}, {reject} AS _reject "
         f"FROM (SELECT {', '.join(inner)} FROM raw) AS converted"
+    )
+
+
+def _value_map(field_map: FieldMap, text: str) -> str:
+    """SQL of `text` (a cleaned value) after the field's value map: a mapped value becomes its target;
+    an unmapped one is kept (`keep`, and `reject`, which refuses the record separately) or made null."""
+    if not field_map.values:
+        return text
+    whens = " ".join(f"WHEN {sql_string(k)} THEN {sql_string(v)}" for k, v in field_map.values.items())
+    otherwise = "NULL" if field_map.unmapped == "null" else text
+    return f"CASE {text} {whens} ELSE {otherwise} END"
+
+
+def _unmapped(name: str, field_map: FieldMap, text: str) -> str:
+    """A CASE branch refusing a value the map does not name, when the field says `unmapped: reject`."""
+    if not field_map.values or field_map.unmapped != "reject":
+        return ""
+    keys = ", ".join(sql_string(k) for k in field_map.values)
+    return (
+        f"WHEN {text} IS NOT NULL AND {text} NOT IN ({keys}) THEN {sql_string(name + VALUE_SEP)} || {text} "
     )
 
 

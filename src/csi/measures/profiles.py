@@ -20,6 +20,9 @@ canonical field (`csi.measures.schema`). Built-in profiles ship in `profiles/` b
       states: {new: [New], resolved: [Resolved], closed: [Closed]}
 
 Duplicate column names in a header are kept apart by position: the second `Labels` is `Labels (2)`.
+A field map may also carry a value map (`values`, `unmapped`), derive the field from an `expression`
+(`csi.measures.derived`) and name the `history` a report grouping by the field counts. docs/profiles.md
+is the reference of every key (a test saves and imports its example).
 """
 
 from __future__ import annotations
@@ -28,11 +31,21 @@ import codecs
 import re
 import zoneinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from csi.core.documents import Document, DocumentErrors, Problems, load_text, pydantic_problems
+from csi.measures.derived import DERIVABLE, check_value_expression, fields_of
 from csi.measures.schema import (
     ANSWER_COLUMNS,
     EVENT_COLUMNS,
@@ -94,11 +107,45 @@ class FileFormat(Strict):
         return self
 
 
+HISTORIES = ("last", "first", "ever")
+History = Literal["last", "first", "ever"]
+
+
 class FieldMap(Strict):
-    column: str = Field(min_length=1, max_length=300)
+    """Where a canonical field comes from: a file `column`, or an `expression` over other fields (a
+    derived field, `csi.measures.derived`); then its text goes through `values` (source value -> stored
+    value, several sources to one; an unmapped value is kept, made null or refused, per `unmapped`).
+    `history` says which value of a ticket's history a report grouping by the bare field counts."""
+
+    column: str = Field("", max_length=300)
+    expression: str = Field("", max_length=2000)
     optional: bool = False
     true_values: list[str] = Field(default_factory=lambda: list(DEFAULT_TRUE), alias="trueValues")
     false_values: list[str] = Field(default_factory=lambda: list(DEFAULT_FALSE), alias="falseValues")
+    values: dict[str, str] = Field(default_factory=dict, max_length=1000)
+    unmapped: Literal["keep", "null", "reject"] = "keep"
+    history: History = "last"
+
+    @field_validator("expression")
+    @classmethod
+    def _safe_expression(cls, value: str) -> str:
+        if value:
+            check_value_expression(value)  # a RuleError is a ValueError: pydantic reports it at its path
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FieldMap:
+        if bool(self.column) == bool(self.expression):
+            raise ValueError("give either a `column` or an `expression` (not both, not neither)")
+        return self
+
+
+def _column_shorthand(value: Any) -> Any:
+    """`priority: Priority` is short for `priority: {column: Priority}`."""
+    return {"column": value} if isinstance(value, str) else value
+
+
+FieldEntry = Annotated[FieldMap, BeforeValidator(_column_shorthand)]
 
 
 class Timestamps(Strict):
@@ -149,7 +196,7 @@ class ProfileSpec(Strict):
     format: FileFormat = Field(default_factory=FileFormat)
     null_values: list[str] = Field(default_factory=lambda: [""], alias="nullValues", max_length=50)
     timestamps: Timestamps = Field(default_factory=Timestamps)
-    fields: dict[str, str | FieldMap]
+    fields: dict[str, FieldEntry]
     constants: dict[str, str] = Field(default_factory=dict, description="Fields with one value for every row")
     states: States = Field(default_factory=States)
 
@@ -168,13 +215,48 @@ class ProfileSpec(Strict):
         both = sorted(set(self.fields) & set(self.constants))
         if both:
             raise ValueError(f"{', '.join(both)} cannot be both a column and a constant")
+        self._check_derived()
         return self
 
+    def _check_derived(self) -> None:
+        """A derived field is a text attribute (or state) computed from fields read from columns or
+        constants: never from itself or another derived field, so the order of evaluation never matters."""
+        derived = {name: fm for name, fm in self.mapped().items() if fm.expression}
+        for name, fm in sorted(derived.items()):
+            if name not in DERIVABLE:
+                raise ValueError(
+                    f"fields.{name}.expression: only {', '.join(DERIVABLE)} can be derived from an expression"
+                )
+            if fm.unmapped == "reject":
+                raise ValueError(
+                    f"fields.{name}.unmapped: reject needs a column (a derived value is never refused)"
+                )
+            used = sorted(fields_of(fm.expression) & set(derived))
+            if used:
+                raise ValueError(
+                    f"fields.{name}.expression uses the derived field(s) {', '.join(used)}: "
+                    "an expression may only use fields read from a column or given as constants"
+                )
+        for name, fm in sorted(self.mapped().items()):
+            if fm.history != "last" and name not in DERIVABLE:
+                raise ValueError(
+                    f"fields.{name}.history: only {', '.join(DERIVABLE)} have a history a report groups by"
+                )
+
+    @field_serializer("fields")
+    def _compact_fields(self, fields: dict[str, FieldMap]) -> dict[str, Any]:
+        """A field that is only a column is written back as `name: Column`; others with their YAML names
+        and without the keys left at their defaults."""
+        compact: dict[str, Any] = {}
+        for name, field_map in fields.items():
+            if field_map.column and field_map == FieldMap(column=field_map.column):
+                compact[name] = field_map.column
+            else:
+                compact[name] = field_map.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        return compact
+
     def field_map(self, name: str) -> FieldMap | None:
-        value = self.fields.get(name)
-        if value is None:
-            return None
-        return FieldMap(column=value) if isinstance(value, str) else value
+        return self.fields.get(name)
 
     def mapped(self) -> dict[str, FieldMap]:
         return {name: fm for name in self.fields if (fm := self.field_map(name)) is not None}

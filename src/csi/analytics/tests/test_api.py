@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import get_args
@@ -9,10 +10,10 @@ from typing import get_args
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from csi.analytics import selectors
+from csi.analytics import selectors, ticket_groups
 from csi.analytics.attainment import PARETO_ATTRIBUTES
 from csi.analytics.models import AttainmentDay
-from csi.analytics.schemas import BacklogGroup, ParetoAttribute, Period, TicketGroup
+from csi.analytics.schemas import BACKLOG_GROUP, EVENT_GROUP, TICKET_GROUP, ParetoAttribute, Period
 from csi.analytics.services import rollups_refresh
 from csi.catalog.tests.conftest import owner, service, strategist, viewer  # noqa: F401 - shared fixtures
 from csi.core.permissions import SystemActor
@@ -93,8 +94,18 @@ def csv_rows(response):
 
 
 def test_query_choices_match_the_analytics():
-    assert get_args(TicketGroup) == (*ATTRIBUTES, "state", "service")
-    assert get_args(BacklogGroup) == (*ATTRIBUTES, "state")
+    keys = ticket_groups.group_keys()
+    assert set(keys) == {
+        *ATTRIBUTES,
+        "state",
+        "service",
+        *(f"{h}:{a}" for h in ("last", "first", "ever") for a in (*ATTRIBUTES, "state")),
+    }
+    assert all(re.match(TICKET_GROUP, key) for key in keys)
+    assert [k for k in keys if re.match(BACKLOG_GROUP, k)] == list(ticket_groups.group_keys(service=False))
+    assert [a for a in (*ATTRIBUTES, "state") if re.match(EVENT_GROUP, a)] == [*ATTRIBUTES, "state"]
+    for wrong in ("first:service", "ever:", "sometimes:priority", "priority:first", "line", "Priority"):
+        assert not re.match(TICKET_GROUP, wrong), wrong
     assert get_args(Period) == selectors.PERIODS
     assert get_args(ParetoAttribute) == PARETO_ATTRIBUTES
 

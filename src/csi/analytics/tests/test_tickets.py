@@ -296,12 +296,27 @@ def test_state_durations_sum_time_to_next_event() -> None:
         ("A", "New"): 3600.0,
         ("A", "Active"): (2 + 5.5) * 3600,
         ("A", "Awaiting"): 1.5 * 3600,
-        ("A", "Closed"): 0.0,
-        ("B", "New"): 0.0,
-    }
+    }  # the final state's open interval gives no sample (no 0-hour rows for A Closed, B New)
     facts = tickets.ticket_facts(events, RULES).to_pyarrow().to_pylist()
     lifetime = next(fact["lifetime_seconds"] for fact in facts if fact["ticket_id"] == "A")
     assert sum(seconds for (ticket, _), seconds in durations.items() if ticket == "A") == lifetime == 36000
+
+
+def test_state_durations_until_counts_the_open_interval_of_unfinished_tickets_only() -> None:
+    events = table(
+        event("A", 0, "New"),
+        event("A", 10, "Closed"),  # finished: its final state never counts
+        event("B", 0, "New"),
+        event("B", 2, "Active"),  # still open: Active from hour 2 to `until`
+        event("C", 30, "New"),  # after `until`: nothing
+    )
+    rows = tickets.state_durations(events, RULES, until=at(24)).to_pyarrow().to_pylist()
+    durations = {(row["ticket_id"], row["state"]): row["seconds"] for row in rows}
+    assert durations == {
+        ("A", "New"): 10 * 3600.0,
+        ("B", "New"): 2 * 3600.0,
+        ("B", "Active"): 22 * 3600.0,
+    }
 
 
 # ticket_summary

@@ -146,13 +146,15 @@ def test_analytics_tickets_and_backlog_from_the_command_line(cli, tmp_path):
         r["state"]: r
         for r in json.loads(cli("analytics", "states", "--source", "desk", "--json", check=True).stdout)
     }
-    # New: T1 1 h, T2 48 h, T3 0 h (its only event); Active: T1 3 h; Resolved: T1 20 h, T2 0 h (last event)
+    # New: T1 1 h, T2 48 h (T3's only event is its final state: no sample, not a 0-hour one);
+    # Active: T1 3 h; Resolved: T1 20 h (T2's Resolved is its last event: no sample)
     assert (states["New"]["tickets"], states["New"]["total_hours"], states["New"]["median_hours"]) == (
-        3,
+        2,
         49.0,
-        1.0,
+        24.5,
     )
     assert (states["Active"]["total_hours"], states["Resolved"]["total_hours"]) == (3.0, 20.0)
+    assert states["Resolved"]["tickets"] == 1 and "Closed" not in states
     bad = cli("analytics", "tickets", "--source", "desk", "--by", "colour")
     assert bad.returncode == 1 and "cannot group by 'colour'" in bad.stderr
     unknown = cli("analytics", "tickets", "--source", "nope")

@@ -1,4 +1,4 @@
-"""`csi analytics tickets|backlog|attainment|board|refresh`: the analytics the pages and the API show."""
+"""`csi analytics tickets|backlog|events|states|attainment|board|refresh`: the analytics the pages and the API show."""
 
 from __future__ import annotations
 
@@ -44,7 +44,10 @@ class Command(BaseCommand):
         tickets = sub.add_parser("tickets", help="Ticket counts, durations and rates per group.")
         tickets.add_argument("--source", required=True)
         tickets.add_argument(
-            "--by", help="Group by an attribute (priority, category, assignment_group, service...)."
+            "--by",
+            help="Group by an attribute (priority, category, assignment_group, service...): its latest "
+            "value, or first:ATTRIBUTE (its first value), ever:ATTRIBUTE (every value a ticket ever had; "
+            "the groups then overlap).",
         )
         tickets.add_argument(
             "--from", dest="start", help="Tickets opened at or after (YYYY-MM-DD or ISO date-time)."
@@ -54,10 +57,21 @@ class Command(BaseCommand):
         backlog = sub.add_parser("backlog", help="Tickets opened at or before T and not closed at T.")
         backlog.add_argument("--source", required=True)
         backlog.add_argument("--at", required=True)
-        backlog.add_argument("--by")
+        backlog.add_argument("--by", help="As for tickets (not service).")
         backlog.add_argument("--json", action="store_true")
-        states = sub.add_parser("states", help="Time in each state: tickets, total, median and p90 hours.")
+        events = sub.add_parser("events", help="Events per state (or attribute): events and tickets.")
+        events.add_argument("--source", required=True)
+        events.add_argument("--by", default="state", help="The event attribute (default: state).")
+        events.add_argument("--from", dest="start", help="Events at or after (YYYY-MM-DD or ISO date-time).")
+        events.add_argument("--to", dest="end", help="Events before.")
+        events.add_argument("--json", action="store_true")
+        states = sub.add_parser(
+            "states",
+            help="Time in each state: tickets, total, mean, median and p90 hours. A ticket's final state "
+            "counts nothing unless --until is given and the ticket is not resolved or closed.",
+        )
         states.add_argument("--source", required=True)
+        states.add_argument("--until", help="Count open tickets' final state up to this instant.")
         states.add_argument("--json", action="store_true")
         attainment = sub.add_parser("attainment", help="Attainment per standard, version and period.")
         attainment.add_argument("--service")
@@ -105,8 +119,10 @@ class Command(BaseCommand):
                 "tickets",
                 "events",
                 "resolved",
+                "mean_resolution_hours",
                 "median_resolution_hours",
                 "p90_resolution_hours",
+                "mean_lifetime_hours",
                 "median_lifetime_hours",
                 "sla_flag_met_rate",
                 "reopened_rate",
@@ -122,12 +138,27 @@ class Command(BaseCommand):
             return
         self._table(rows, ["key", "backlog"])
 
-    def _states(self, actor: SystemActor, options: dict[str, Any]) -> None:
-        rows = selectors.states_report(actor=actor, source_key=options["source"])
+    def _events(self, actor: SystemActor, options: dict[str, Any]) -> None:
+        rows = selectors.events_report(
+            actor=actor,
+            source_key=options["source"],
+            by=options["by"],
+            start=_instant(options["start"]),
+            end=_instant(options["end"]),
+        )
         if options["json"]:
             self.stdout.write(json.dumps(rows, indent=2, default=str))
             return
-        self._table(rows, ["state", "tickets", "total_hours", "median_hours", "p90_hours"])
+        self._table(rows, ["key", "events", "tickets"])
+
+    def _states(self, actor: SystemActor, options: dict[str, Any]) -> None:
+        rows = selectors.states_report(
+            actor=actor, source_key=options["source"], until=_instant(options["until"])
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, indent=2, default=str))
+            return
+        self._table(rows, ["state", "tickets", "total_hours", "mean_hours", "median_hours", "p90_hours"])
 
     def _attainment(self, actor: SystemActor, options: dict[str, Any]) -> None:
         rows = [
