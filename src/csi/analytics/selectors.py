@@ -25,7 +25,6 @@ from csi.core.permissions import require
 from csi.core.services import Actor
 from csi.measures import selectors as measures_selectors
 from csi.measures import store
-from csi.measures.schema import ATTRIBUTES
 from csi.standards import windows
 from csi.standards.models import ServiceStandard, StandardVersion
 
