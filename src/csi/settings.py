@@ -259,7 +259,7 @@ CSI_MAX_UPLOAD_BYTES = int(os.environ.get("CSI_MAX_UPLOAD_BYTES") or 2 * 1024**3
 # What an imported archive (a zip holding the data file, an XLSX workbook) or compressed file (gzip, bzip2,
 # xz) may expand to, and by how many times its compressed size: checked while it is read, so a bomb stops
 # at the bound (README, Measures).
-CSI_MAX_UNZIPPED_BYTES = int(os.environ.get("CSI_MAX_UNZIPPED_BYTES") or CSI_MAX_UPLOAD_BYTES)
+CSI_MAX_UNZIPPED_BYTES = int(os.environ.get("CSI_MAX_UNZIPPED_BYTES") or 8 * 1024**3)
 CSI_MAX_ZIP_RATIO = float(os.environ.get("CSI_MAX_ZIP_RATIO") or 100)
 # Bodies other than multipart uploads: the largest the API reads (a larger one is refused with 413
 # before it is read) and how deep JSON arrays and objects may nest (checked without parsing or recursion).
