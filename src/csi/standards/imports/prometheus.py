@@ -113,6 +113,7 @@ def _sloth(data: dict[str, Any], spec: dict[str, Any], prefix: str, k8s: bool) -
         plan.standards.append(
             Planned(
                 key=key,
+                path=f"{path}.name",
                 name=str(slo.get("description") or name)[:200],
                 version={
                     "metric": "custom",

@@ -40,6 +40,7 @@ class Planned:
     key: str
     name: str
     version: dict[str, Any]
+    path: str = "metadata.name"  # the field the key comes from, for messages
 
 
 @dataclass
