@@ -747,3 +747,17 @@ def test_report_counts_standards_not_documents():
     assert not standards_import(
         actor=SYSTEM, documents=docs(three.replace("0.7", "0.6").replace("0.8", "0.5").replace("0.9", "0.4"))
     ).changed
+
+
+def test_openslo_export_says_which_standards_it_leaves_out(cli, tmp_path, api, strategist):
+    (tmp_path / "sloth.yml").write_text(SLOTH_ONE)
+    (tmp_path / "slos.yaml").write_text(V1)
+    cli("standards", "import", str(tmp_path / "sloth.yml"), str(tmp_path / "slos.yaml"), check=True)
+    result = cli("standards", "export", "--format", "openslo", check=True)
+    assert "left out 1 standard(s) not from OpenSLO: pay-avail (Sloth; use --format native)" in result.stderr
+    assert "pay-avail" not in result.stdout
+    native = cli("standards", "export", check=True)
+    assert "left out" not in native.stderr and "pay-avail" in native.stdout
+    response = api(strategist).get("/api/v1/standards/export?format=openslo")
+    assert "pay-avail (Sloth; use --format native)" in response["X-CSI-Left-Out"]
+    assert response.content.decode().startswith("# left out 1 standard(s)")
