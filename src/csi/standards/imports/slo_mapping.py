@@ -157,6 +157,11 @@ def openslo_plan(name: str, display: str | None, spec: Any, document: dict[str, 
     if not isinstance(service, str) or not service or len(service) > KEY_LENGTH:
         raise Unrepresentable("spec.service", f"'{service}' cannot be a service key (1 to 63 characters)")
     fields = _openslo_window(spec, notes)
+    if spec.budgetingMethod != "Occurrences":
+        notes.append(
+            f"budgetingMethod {spec.budgetingMethod} is kept in the document; figures are computed over "
+            "occurrences (events)"
+        )
     objectives = spec.objectives
     plan = Plan(service=service)
     for index, (objective, key) in enumerate(zip(objectives, keys(name, len(objectives)), strict=True)):

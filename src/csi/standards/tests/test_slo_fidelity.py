@@ -761,3 +761,19 @@ def test_openslo_export_says_which_standards_it_leaves_out(cli, tmp_path, api, s
     response = api(strategist).get("/api/v1/standards/export?format=openslo")
     assert "pay-avail (Sloth; use --format native)" in response["X-CSI-Left-Out"]
     assert response.content.decode().startswith("# left out 1 standard(s)")
+
+
+def test_timeslices_budgeting_is_kept_and_the_report_says_figures_count_occurrences():
+    text = (
+        (OSLO_SLO % "")
+        .replace("Occurrences", "Timeslices")
+        .replace("{target: 0.9}", "{target: 0.9, timeSliceTarget: 0.95, timeSliceWindow: 5m}")
+    )
+    report = standards_import(actor=SYSTEM, documents=docs(text))
+    assert any(
+        "budgetingMethod Timeslices is kept in the document; figures are computed over occurrences (events)"
+        in n
+        for n in report.notes
+    ), report.notes
+    plain = standards_import(actor=SYSTEM, documents=docs((OSLO_SLO % "").replace("same", "plain")))
+    assert not any("budgetingMethod" in n for n in plain.notes)
