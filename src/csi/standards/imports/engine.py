@@ -64,7 +64,7 @@ def _parse(documents: list[Document], problems: Problems) -> list[tuple[Document
             try:
                 parsed.append((document, model.model_validate(document.data)))
             except PydanticError as exc:
-                problems.items.extend(pydantic_problems(document, exc))
+                problems.items.extend(_located(pydantic_problems(document, exc)))
         elif version in OPENSLO_VERSIONS or (kind in openslo.ALL_KINDS and "openslo" in version):
             allowed = openslo.KINDS_BY_VERSION.get(version)
             if allowed is None:
@@ -87,7 +87,7 @@ def _parse(documents: list[Document], problems: Problems) -> list[tuple[Document
             try:
                 openslo.Document.model_validate(document.data)
             except PydanticError as exc:
-                problems.items.extend(pydantic_problems(document, exc))
+                problems.items.extend(_located(pydantic_problems(document, exc)))
                 continue
             raw = document.data.get("spec") or {}
             slices = [
@@ -120,6 +120,12 @@ def _parse(documents: list[Document], problems: Problems) -> list[tuple[Document
         elif "backstage" in version:
             problems.add(
                 document.where("apiVersion"), "a Backstage document: import it with `csi catalog import`"
+            )
+        elif not version and "version" in document.data:
+            problems.add(
+                document.where("version"),
+                f"'{document.data.get('version')}' is not a Sloth version this reads ({prometheus.SLOTH_VERSION}; "
+                f"or its Kubernetes resource {prometheus.SLOTH_K8S} PrometheusServiceLevel)",
             )
         else:
             problems.add(

@@ -777,3 +777,43 @@ def test_timeslices_budgeting_is_kept_and_the_report_says_figures_count_occurren
     ), report.notes
     plain = standards_import(actor=SYSTEM, documents=docs((OSLO_SLO % "").replace("same", "plain")))
     assert not any("budgetingMethod" in n for n in plain.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "message"),
+    [
+        (
+            (OSLO_SLO % "").replace("service: api", "service: 'Shop Service!'"),
+            "spec.service",
+            "'Shop Service!' cannot be a service key",
+        ),
+        (
+            SLOTH_ONE.replace("service: pay", "service: 'Shop Service!'"),
+            "service",
+            "'Shop Service!' cannot be a service key",
+        ),
+        (
+            SLOTH_K8S_SAME.replace("service: pay", "service: 'Shop Service!'"),
+            "spec.service",
+            "'Shop Service!' cannot be a service key",
+        ),
+        (
+            SLOTH_ONE.replace("prometheus/v1", "prometheus/v2"),
+            "version",
+            "'prometheus/v2' is not a Sloth version this reads (prometheus/v1",
+        ),
+        (
+            (OSLO_SLO % "").replace("{name: same}", "{name: same, labels: {'bad key!': x}}"),
+            "metadata.labels",
+            "'bad key!' is not a label key",
+        ),
+    ],
+)
+def test_messages_name_the_field_and_carry_no_value_error_prefix(text, path, message):
+    before = _counts()
+    with pytest.raises(DocumentErrors) as info:
+        standards_import(actor=SYSTEM, documents=docs(text))
+    problems = [str(p) for p in info.value.problems]
+    assert any(p.startswith(f"slos.yaml, document 1, {path}: {message}") for p in problems), problems
+    assert not any("Value error" in p for p in problems), problems
+    assert _counts() == before
