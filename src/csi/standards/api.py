@@ -20,7 +20,7 @@ from csi.core.cli import dump_yaml
 from csi.core.imports import import_uploads
 from csi.standards import selectors, services
 from csi.standards.business_time import business_seconds, calendar_spec
-from csi.standards.imports import standards_export, standards_import
+from csi.standards.imports import openslo_left_out, standards_export, standards_import
 from csi.standards.models import Calendar
 from csi.standards.schemas import (
     KEY,
@@ -80,11 +80,17 @@ def standards_import_upload(
 def standards_export_download(
     request: HttpRequest, format: str = Query("native", pattern="^(native|openslo)$")
 ):
-    """Calendars and standards with every version (`native`), or the OpenSLO documents as imported (`openslo`)."""
-    return HttpResponse(
-        dump_yaml(standards_export(actor=request.user, fmt=format)),
-        content_type="application/yaml; charset=utf-8",
-    )
+    """Calendars and standards with every version (`native`), or the OpenSLO documents as imported
+    (`openslo`); what the OpenSLO export leaves out is said in a leading comment and the `X-CSI-Left-Out`
+    header."""
+    text = dump_yaml(standards_export(actor=request.user, fmt=format))
+    left_out = openslo_left_out(actor=request.user) if format == "openslo" else None
+    if left_out:
+        text = f"# {left_out}\n{text}"
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+    if left_out:
+        response["X-CSI-Left-Out"] = left_out.replace("\n", " ")
+    return response
 
 
 @router.get("/calendars", response={200: list[CalendarOut], **ERROR_RESPONSES}, summary="List calendars")

@@ -2,6 +2,6 @@
 stored OpenSLO documents out."""
 
 from csi.standards.imports.engine import standards_import
-from csi.standards.imports.export import standards_export
+from csi.standards.imports.export import openslo_left_out, standards_export
 
-__all__ = ["standards_export", "standards_import"]
+__all__ = ["openslo_left_out", "standards_export", "standards_import"]

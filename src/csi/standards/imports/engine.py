@@ -64,7 +64,7 @@ def _parse(documents: list[Document], problems: Problems) -> list[tuple[Document
             try:
                 parsed.append((document, model.model_validate(document.data)))
             except PydanticError as exc:
-                problems.items.extend(pydantic_problems(document, exc))
+                problems.items.extend(_located(pydantic_problems(document, exc)))
         elif version in OPENSLO_VERSIONS or (kind in openslo.ALL_KINDS and "openslo" in version):
             allowed = openslo.KINDS_BY_VERSION.get(version)
             if allowed is None:
@@ -87,7 +87,7 @@ def _parse(documents: list[Document], problems: Problems) -> list[tuple[Document
             try:
                 openslo.Document.model_validate(document.data)
             except PydanticError as exc:
-                problems.items.extend(pydantic_problems(document, exc))
+                problems.items.extend(_located(pydantic_problems(document, exc)))
                 continue
             raw = document.data.get("spec") or {}
             slices = [
@@ -121,13 +121,43 @@ def _parse(documents: list[Document], problems: Problems) -> list[tuple[Document
             problems.add(
                 document.where("apiVersion"), "a Backstage document: import it with `csi catalog import`"
             )
+        elif not version and "version" in document.data:
+            problems.add(
+                document.where("version"),
+                f"'{document.data.get('version')}' is not a Sloth version this reads ({prometheus.SLOTH_VERSION}; "
+                f"or its Kubernetes resource {prometheus.SLOTH_K8S} PrometheusServiceLevel)",
+            )
         else:
             problems.add(
                 document.where("apiVersion"),
                 f"'{version}' is neither {NATIVE}, OpenSLO ({', '.join(sorted(OPENSLO_VERSIONS))}), "
                 f"Sloth ({prometheus.SLOTH_VERSION}, {prometheus.SLOTH_K8S}) nor Pyrra ({prometheus.PYRRA})",
             )
+    _check_keys(parsed, problems)
     return parsed
+
+
+def _check_keys(parsed: list[tuple[Document, Any]], problems: Problems) -> None:
+    """Two documents (or two SLOs of one Sloth file) of one import that would make the same standard key
+    are refused with the field path: one would silently overwrite the other."""
+    seen: dict[str, Document] = {}
+    for document, spec in parsed:
+        if isinstance(spec, slo_mapping.Plan):
+            planned = [(p.key, p.path) for p in spec.standards]
+        elif document.api_version == NATIVE and document.kind == "Standard":
+            planned = [(document.name, "metadata.name")]
+        else:
+            continue
+        for key, path in planned:
+            if key in seen:
+                other = seen[key]
+                where = "" if other is document else f" ({other.where()})"
+                problems.add(
+                    document.where(path),
+                    f"another SLO of this import{where} is also keyed {key}: give each its own name",
+                )
+            else:
+                seen[key] = document
 
 
 LOCATED = re.compile(r"^(?P<where>.*?): Value error, (?P<path>[A-Za-z][\w\[\]\.\*]*): (?P<message>.*)$", re.S)
@@ -173,7 +203,9 @@ class _Run:
     def __init__(self, actor: Any, report: ImportReport, problems: Problems) -> None:
         self.actor, self.report, self.problems = actor, report, problems
 
-    def step(self, document: Document, kind_name: tuple[str, str], existed: bool, action: Any) -> Any:
+    def step(
+        self, document: Document, kind_name: tuple[str, str], existed: bool, action: Any, record: bool = True
+    ) -> Any:
         before = AuditEvent.objects.count()
         try:
             with transaction.atomic():
@@ -192,6 +224,8 @@ class _Run:
             self.problems.add(document.where(), str(exc) or "not permitted")
             return None
         changed = AuditEvent.objects.count() > before
+        if not record:
+            return result
         self.report.add(
             kind_name[0],
             kind_name[1],
@@ -357,7 +391,10 @@ class _Run:
             elif stored.digest != digest or (standard is not None and stored.standard_id != standard.pk):
                 model_update(actor=self.actor, instance=stored, data=data)
 
-        self.step(document, (kind, name), stored is not None, apply)
+        # An SLO's changes are reported per standard it makes (see `_objective`), not per document.
+        self.step(
+            document, (kind, name), stored is not None, apply, record=not isinstance(spec, slo_mapping.Plan)
+        )
 
     def _service(self, key: str, name: str | None, description: str, source: str) -> Service:
         service = Service.objects.filter(key=key).first()
@@ -380,7 +417,7 @@ class _Run:
         service = self._service(plan.service, None, "", source)
         for note in plan.notes:
             self.report.note(f"{document.where()}: {note}")
-        standards = [self._objective(planned, service, source) for planned in plan.standards]
+        standards = [self._objective(document, planned, service, source) for planned in plan.standards]
         if len(plan.standards) > 1:
             self.report.note(
                 f"{document.where()}: {len(plan.standards)} objectives, one standard each: "
@@ -402,7 +439,21 @@ class _Run:
                 )
         return standards[0]
 
-    def _objective(self, planned: slo_mapping.Planned, service: Service, source: str) -> ServiceStandard:
+    def _objective(
+        self, document: Document, planned: slo_mapping.Planned, service: Service, source: str
+    ) -> ServiceStandard:
+        """The standard of one objective, created or revised, reported as such under its key."""
+        existed = ServiceStandard.objects.filter(key=planned.key).exists()
+        before = AuditEvent.objects.count()
+        standard = self._objective_apply(planned, service, source)
+        changed = AuditEvent.objects.count() > before
+        action = "create" if not existed else "update" if changed else "unchanged"
+        self.report.add("Standard", planned.key, action, document.where())
+        return standard
+
+    def _objective_apply(
+        self, planned: slo_mapping.Planned, service: Service, source: str
+    ) -> ServiceStandard:
         version = planned.version
         standard = ServiceStandard.objects.filter(key=planned.key).first()
         if standard is None:

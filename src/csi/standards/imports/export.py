@@ -111,6 +111,32 @@ def standards_export(*, actor: Any, fmt: str = "native") -> list[dict[str, Any]]
     return documents
 
 
+SOURCE_NAMES = {"sloth": "Sloth", "pyrra": "Pyrra"}
+
+
+def openslo_left_out(*, actor: Any) -> str | None:
+    """What `standards_export(fmt="openslo")` leaves out, and why (None when nothing): standards that no
+    stored OpenSLO SLO makes (Sloth/Pyrra ones, standards made here, standards kept after their objective
+    left the OpenSLO document). Said by the CLI, the API and the page beside the export."""
+    require(actor, "standards.view_standards")
+    exported: set[str] = set()
+    for doc in SpecDocument.objects.filter(source="openslo", kind="SLO"):
+        plan = _plan(doc)
+        exported |= {p.key for p in plan.standards} if plan else {doc.name}
+    left = []
+    for standard in ServiceStandard.objects.exclude(key__in=exported).order_by("key"):
+        if standard.source in SOURCE_NAMES:
+            why = f"{SOURCE_NAMES[standard.source]}; use --format native"
+        elif standard.source == "openslo":
+            why = "its objective is no longer in an OpenSLO document; use --format native"
+        else:
+            why = "made here, not from OpenSLO; use --format native"
+        left.append(f"{standard.key} ({why})")
+    if not left:
+        return None
+    return f"left out {len(left)} standard(s) not from OpenSLO: " + ", ".join(left)
+
+
 def _plan(doc: SpecDocument) -> slo_mapping.Plan | None:
     try:
         spec = openslo.spec_model(doc.api_version, "SLO").model_validate(doc.document.get("spec") or {})

@@ -17,7 +17,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from csi.standards.imports.slo_mapping import Plan, Planned, Unrepresentable, keys, percent, window
+from csi.standards.imports.slo_mapping import (
+    Plan,
+    Planned,
+    Unrepresentable,
+    keys,
+    percent,
+    service_key,
+    window,
+)
 
 SLOTH_VERSION = "prometheus/v1"
 SLOTH_K8S = "sloth.slok.dev/v1"
@@ -66,7 +74,7 @@ def _text(value: Any, path: str, limit: int = 200) -> str:
 
 def _sloth(data: dict[str, Any], spec: dict[str, Any], prefix: str, k8s: bool) -> Plan:
     fmt = f"Sloth ({SLOTH_K8S} PrometheusServiceLevel)" if k8s else f"Sloth ({SLOTH_VERSION})"
-    service = _text(spec.get("service"), f"{prefix}service", 63)
+    service = service_key(_text(spec.get("service"), f"{prefix}service", 63), f"{prefix}service")
     slos = spec.get("slos")
     if not isinstance(slos, list) or not slos:
         raise Unrepresentable(f"{prefix}slos", f"a {fmt} file needs at least one SLO under slos")
@@ -113,6 +121,7 @@ def _sloth(data: dict[str, Any], spec: dict[str, Any], prefix: str, k8s: bool) -
         plan.standards.append(
             Planned(
                 key=key,
+                path=f"{path}.name",
                 name=str(slo.get("description") or name)[:200],
                 version={
                     "metric": "custom",
@@ -176,7 +185,8 @@ def _pyrra(data: dict[str, Any]) -> Plan:
         raise Unrepresentable(
             "spec.indicator", "give exactly one of ratio, latency, latencyNative or bool_gauge"
         )
-    plan = Plan(service=str(service), notes=notes)
+    where = "metadata.labels.service" if labels.get("service") else "metadata.namespace"
+    plan = Plan(service=service_key(service, where), notes=notes)
     plan.standards.append(
         Planned(
             key=name,

@@ -9,6 +9,7 @@ standard cannot hold is refused with the field path (`Unrepresentable`), never r
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -23,6 +24,18 @@ CALENDAR_PERIOD = {"d": "day", "w": "week", "M": "month", "Q": "quarter", "Y": "
 UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", **CALENDAR_PERIOD}
 MAX_DAYS = 3660
 KEY_LENGTH = 63
+SERVICE_KEY = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")  # the catalog's service key
+
+
+def service_key(value: Any, path: str) -> str:
+    """An SLO's service as a catalog key, refused at `path` (the field it came from) when it cannot be one."""
+    if not isinstance(value, str) or not SERVICE_KEY.match(value):
+        raise Unrepresentable(
+            path,
+            f"'{value}' cannot be a service key: use 1 to 63 lower-case letters, digits and hyphens, "
+            "starting and ending with a letter or digit",
+        )
+    return value
 
 
 class Unrepresentable(Exception):
@@ -40,6 +53,7 @@ class Planned:
     key: str
     name: str
     version: dict[str, Any]
+    path: str = "metadata.name"  # the field the key comes from, for messages
 
 
 @dataclass
@@ -152,10 +166,16 @@ def _openslo_window(spec: Any, notes: list[str]) -> dict[str, Any]:
 def openslo_plan(name: str, display: str | None, spec: Any, document: dict[str, Any]) -> Plan:
     """The standards of an OpenSLO SLO (validated by its version's spec model)."""
     notes: list[str] = []
-    service = getattr(spec, "serviceRef", None) or spec.service
-    if not isinstance(service, str) or not service or len(service) > KEY_LENGTH:
-        raise Unrepresentable("spec.service", f"'{service}' cannot be a service key (1 to 63 characters)")
+    by_ref = bool(getattr(spec, "serviceRef", None))
+    service = service_key(
+        spec.serviceRef if by_ref else spec.service, "spec.serviceRef" if by_ref else "spec.service"
+    )
     fields = _openslo_window(spec, notes)
+    if spec.budgetingMethod != "Occurrences":
+        notes.append(
+            f"budgetingMethod {spec.budgetingMethod} is kept in the document; figures are computed over "
+            "occurrences (events)"
+        )
     objectives = spec.objectives
     plan = Plan(service=service)
     for index, (objective, key) in enumerate(zip(objectives, keys(name, len(objectives)), strict=True)):

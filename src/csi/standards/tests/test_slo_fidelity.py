@@ -676,3 +676,144 @@ spec:
         for s in ServiceStandard.objects.order_by("key")
     ]
     assert rows == [("journey", "search-ok", 2, 28), ("journey.2", "pay-ok", 1, 28)]
+
+
+SLOTH_TWO = """version: prometheus/v1
+service: pay
+slos:
+  - {name: avail, objective: 99.9, sli: {raw: {error_ratio_query: a}}}
+  - {name: avail, objective: 99.0, sli: {raw: {error_ratio_query: b}}}
+"""
+SLOTH_ONE = "version: prometheus/v1\nservice: pay\nslos: [{name: avail, objective: 99.9, sli: {raw: {error_ratio_query: a}}}]\n"
+SLOTH_K8S_SAME = (
+    "apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevel\nmetadata: {name: pay}\n"
+    "spec: {service: pay, slos: [{name: avail, objective: 99.5, sli: {raw: {errorRatioQuery: c}}, alerting: {name: A}}]}\n"
+)
+OSLO_SLO = (
+    "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: same%s}\nspec: {service: api, indicatorRef: lat, "
+    "budgetingMethod: Occurrences, timeWindow: [{duration: 1w, isRolling: true}], objectives: [{target: 0.9}]}\n"
+)
+
+
+def test_two_slos_keyed_alike_in_one_import_are_refused_and_nothing_is_stored():
+    before = _counts()
+    with pytest.raises(DocumentErrors) as info:
+        standards_import(actor=SYSTEM, documents=docs(SLOTH_TWO, "sloth.yml"))
+    problems = [str(p) for p in info.value.problems]
+    assert any(
+        p.startswith(
+            "sloth.yml, document 1, slos[1].name: another SLO of this import is also keyed pay-avail"
+        )
+        for p in problems
+    ), problems
+    # A Sloth file and a PrometheusServiceLevel with the same service and SLO name, in one import.
+    with pytest.raises(DocumentErrors) as info:
+        standards_import(actor=SYSTEM, documents=docs(SLOTH_ONE + "---\n" + SLOTH_K8S_SAME, "both.yml"))
+    problems = [str(p) for p in info.value.problems]
+    assert any(
+        p.startswith(
+            "both.yml, document 2, spec.slos[0].name: another SLO of this import (both.yml, document 1)"
+        )
+        and "pay-avail" in p
+        for p in problems
+    ), problems
+    # Two OpenSLO SLOs with the same metadata.name would be one standard.
+    with pytest.raises(DocumentErrors) as info:
+        standards_import(
+            actor=SYSTEM,
+            documents=docs(OSLO_SLO % "" + "---\n" + (OSLO_SLO % "").replace("0.9", "0.8"), "o.yaml"),
+        )
+    problems = [str(p) for p in info.value.problems]
+    assert any(p.startswith("o.yaml, document 2, metadata.name: ") for p in problems), problems
+    assert _counts() == before
+
+
+def test_a_standard_from_another_file_is_reported_as_updated_not_created():
+    report = standards_import(actor=SYSTEM, documents=docs(SLOTH_ONE, "sloth.yml"))
+    assert [(c.kind, c.name, c.action) for c in report.changes] == [("Standard", "pay-avail", "create")]
+    report = standards_import(actor=SYSTEM, documents=docs(SLOTH_K8S_SAME, "k8s.yml"))
+    assert [(c.kind, c.name, c.action) for c in report.changes] == [("Standard", "pay-avail", "update")]
+    assert report.summary().startswith("0 created, 1 updated")
+
+
+def test_report_counts_standards_not_documents():
+    three = (OSLO_SLO % "").replace("[{target: 0.9}]", "[{target: 0.9}, {target: 0.8}, {target: 0.7}]")
+    report = standards_import(actor=SYSTEM, documents=docs(three))
+    assert report.summary().startswith("3 created, 0 updated, 0 unchanged")
+    report = standards_import(
+        actor=SYSTEM, documents=docs(three.replace("0.7", "0.6").replace("0.8", "0.5").replace("0.9", "0.4"))
+    )
+    assert report.summary().startswith("0 created, 3 updated, 0 unchanged")
+    assert not standards_import(
+        actor=SYSTEM, documents=docs(three.replace("0.7", "0.6").replace("0.8", "0.5").replace("0.9", "0.4"))
+    ).changed
+
+
+def test_openslo_export_says_which_standards_it_leaves_out(cli, tmp_path, api, strategist):
+    (tmp_path / "sloth.yml").write_text(SLOTH_ONE)
+    (tmp_path / "slos.yaml").write_text(V1)
+    cli("standards", "import", str(tmp_path / "sloth.yml"), str(tmp_path / "slos.yaml"), check=True)
+    result = cli("standards", "export", "--format", "openslo", check=True)
+    assert "left out 1 standard(s) not from OpenSLO: pay-avail (Sloth; use --format native)" in result.stderr
+    assert "pay-avail" not in result.stdout
+    native = cli("standards", "export", check=True)
+    assert "left out" not in native.stderr and "pay-avail" in native.stdout
+    response = api(strategist).get("/api/v1/standards/export?format=openslo")
+    assert "pay-avail (Sloth; use --format native)" in response["X-CSI-Left-Out"]
+    assert response.content.decode().startswith("# left out 1 standard(s)")
+
+
+def test_timeslices_budgeting_is_kept_and_the_report_says_figures_count_occurrences():
+    text = (
+        (OSLO_SLO % "")
+        .replace("Occurrences", "Timeslices")
+        .replace("{target: 0.9}", "{target: 0.9, timeSliceTarget: 0.95, timeSliceWindow: 5m}")
+    )
+    report = standards_import(actor=SYSTEM, documents=docs(text))
+    assert any(
+        "budgetingMethod Timeslices is kept in the document; figures are computed over occurrences (events)"
+        in n
+        for n in report.notes
+    ), report.notes
+    plain = standards_import(actor=SYSTEM, documents=docs((OSLO_SLO % "").replace("same", "plain")))
+    assert not any("budgetingMethod" in n for n in plain.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "message"),
+    [
+        (
+            (OSLO_SLO % "").replace("service: api", "service: 'Shop Service!'"),
+            "spec.service",
+            "'Shop Service!' cannot be a service key",
+        ),
+        (
+            SLOTH_ONE.replace("service: pay", "service: 'Shop Service!'"),
+            "service",
+            "'Shop Service!' cannot be a service key",
+        ),
+        (
+            SLOTH_K8S_SAME.replace("service: pay", "service: 'Shop Service!'"),
+            "spec.service",
+            "'Shop Service!' cannot be a service key",
+        ),
+        (
+            SLOTH_ONE.replace("prometheus/v1", "prometheus/v2"),
+            "version",
+            "'prometheus/v2' is not a Sloth version this reads (prometheus/v1",
+        ),
+        (
+            (OSLO_SLO % "").replace("{name: same}", "{name: same, labels: {'bad key!': x}}"),
+            "metadata.labels",
+            "'bad key!' is not a label key",
+        ),
+    ],
+)
+def test_messages_name_the_field_and_carry_no_value_error_prefix(text, path, message):
+    before = _counts()
+    with pytest.raises(DocumentErrors) as info:
+        standards_import(actor=SYSTEM, documents=docs(text))
+    problems = [str(p) for p in info.value.problems]
+    assert any(p.startswith(f"slos.yaml, document 1, {path}: {message}") for p in problems), problems
+    assert not any("Value error" in p for p in problems), problems
+    assert _counts() == before

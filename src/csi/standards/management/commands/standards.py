@@ -16,7 +16,7 @@ from csi.core.documents import DocumentErrors
 from csi.core.errors import ConflictError
 from csi.core.permissions import SystemActor
 from csi.standards import selectors, services
-from csi.standards.imports import standards_export, standards_import
+from csi.standards.imports import openslo_left_out, standards_export, standards_import
 
 
 class Command(BaseCommand):
@@ -61,6 +61,9 @@ class Command(BaseCommand):
             self._withdraw(actor, options["standard"], options["version"])
         elif action == "export":
             text = dump_yaml(standards_export(actor=actor, fmt=options["format"]))
+            left_out = openslo_left_out(actor=actor) if options["format"] == "openslo" else None
+            if left_out:
+                self.stderr.write(left_out)
             if options["output"]:
                 Path(options["output"]).write_text(text, encoding="utf-8")
                 self.stderr.write(f"Wrote {options['output']}")
