@@ -211,6 +211,11 @@ def import_file(
         elif result.rejected > max_rejects:
             result.status = "rejected"
             result.message = f"{result.rejected} record(s) rejected, more than the {max_rejects} allowed; nothing was imported."
+        elif result.events == 0:  # every record tolerated as a reject: nothing valid to store
+            result.status = "rejected"
+            result.message = (
+                f"{result.rejected} record(s) rejected: no record passed the checks; nothing was stored."
+            )
         elif dry_run:
             result.status = "dry-run"
             result.message = "Dry run: nothing was stored."

@@ -445,3 +445,18 @@ def test_several_changes_in_one_transaction_notify_once_per_source(django_captur
         data_changed(1)
         data_changed(2)
     assert len(callbacks) == 2
+
+
+def test_a_run_whose_every_record_is_a_tolerated_reject_stores_nothing(make_source, import_bytes):
+    source = make_source()
+    import_bytes(source, GOOD.encode(), name="first.csv")
+    before = stored(source)
+    bad = (HEADER + "T9,31/31/2016 99:99,New,P1,Email\n").encode()
+    result = import_bytes(source, bad, max_rejects=5)
+    assert (result.status, result.events, result.valid, result.rejected) == ("rejected", 0, 0, 1)
+    assert "no record passed the checks; nothing was stored" in result.message
+    assert stored(source) == before  # no NULL event_at published
+    assert ImportBatch.objects.filter(source=source, status=BatchStatus.COMMITTED).count() == 1
+    fresh = make_source(key="fresh")
+    assert import_bytes(fresh, bad, max_rejects=5).status == "rejected"
+    assert stored(fresh) == [] and batch_folders(fresh) == []
