@@ -121,6 +121,10 @@ class ImportResult:
             rejected=self.rejected,
             repeated=self.repeated,
             max_rejects=self.max_rejects,
+            new_events=self.merge.new_events,
+            seen_events=self.merge.seen_events,
+            removed_events=self.merge.removed_events,
+            mode=self.mode,
         )
 
 

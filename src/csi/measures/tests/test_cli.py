@@ -68,7 +68,7 @@ def test_rejected_import_exits_non_zero_and_its_report_downloads_as_csv(cli, tmp
     assert rows[0] == ["line", "column", "value", "reason"]
     assert rows[1][:3] == ["9", "event_at", "yesterday"] and len(rows) == 2
     allowed = cli("measures", "import", path, "--source", "desk", "--max-rejects", "1", check=True)
-    assert allowed.stdout.startswith("committed: 8 records read, 7 stored")
+    assert allowed.stdout.startswith("committed: 8 records read, 7 new events stored")
 
 
 def test_dry_run_stores_nothing_and_a_new_source_needs_a_profile(cli, tmp_path):
@@ -78,7 +78,10 @@ def test_dry_run_stores_nothing_and_a_new_source_needs_a_profile(cli, tmp_path):
     dry = cli(
         "measures", "import", path, "--source", "desk", "--profile", "csi-event-log", "--dry-run", check=True
     )
-    assert dry.stdout.startswith("dry-run: 7 records read, 7 to store") and "nothing was stored" in dry.stdout
+    assert (
+        dry.stdout.startswith("dry-run: 7 records read, 7 new events to store")
+        and "nothing was stored" in dry.stdout
+    )
     assert not ImportBatch.objects.exists()
 
 

@@ -364,3 +364,21 @@ def test_event_key_of_an_imported_file_is_pinned(make_source, import_bytes):
     (events,) = store.source_dir(source.pk).glob("*/events.parquet")
     (key,) = duckdb.connect().execute(f"SELECT event_key FROM read_parquet('{events}')").fetchone() or (None,)
     assert key == PINNED_EVENTS[0][1]
+
+
+def test_the_summary_of_a_merge_says_what_the_run_adds(make_source, import_bytes):
+    source = make_source()
+    content = (
+        HEADER + "T1,2024-01-01T10:00:00Z,New,P1,Email\nT2,2024-01-02T10:00:00Z,New,P1,Email\n"
+    ).encode()
+    assert import_bytes(source, content, name="a.csv").summary.startswith(
+        "committed: 2 records read, 2 new events stored, 2 tickets"
+    )
+    more = content + b"T3,2024-01-03T10:00:00Z,New,P1,Email\n"
+    dry = import_bytes(source, more, name="b.csv", dry_run=True)
+    assert dry.summary.startswith("dry-run: 3 records read, 1 new events to store (2 already held), ")
+    again = import_bytes(source, more, name="c.csv")
+    assert again.summary.startswith("committed: 3 records read, 1 new events stored (2 already held), ")
+    batch = ImportBatch.objects.get(pk=again.batch_id)
+    assert batch.summary == again.summary
+    assert " 3 stored" not in again.summary
