@@ -248,3 +248,10 @@ def test_a_partial_export_merges_and_replace_mode_tells_the_removed_count_first(
     assert (runs[0]["mode"], runs[0]["removed_events"]) == ("replace", 2)
     refused = cli("measures", "import", only, "--source", "desk", "--mode", "upsert")
     assert refused.returncode != 0 and "invalid choice: 'upsert'" in refused.stderr
+
+
+def test_a_run_that_does_not_exist_is_a_clear_error(cli):
+    for action in ("delete-batch", "rejects"):
+        result = cli("measures", action, "99999")
+        assert result.returncode != 0, action
+        assert "No run #99999." in result.stderr and "Traceback" not in result.stderr + result.stdout
