@@ -323,11 +323,12 @@ def _start_batch(actor: Actor, source: DataSource, path: Path, name: str, max_re
 def _duplicate_of(source: DataSource, digest: str) -> int | None:
     if not digest or source.pk is None:  # an unsaved source (a profile preview) has no batches
         return None
-    return (
-        ImportBatch.objects.filter(source=source, status=BatchStatus.COMMITTED, file_sha256=digest)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    committed = ImportBatch.objects.filter(source=source, status=BatchStatus.COMMITTED)
+    previous = committed.filter(file_sha256=digest).order_by("-pk").values_list("pk", flat=True).first()
+    # A replace batch committed after it may have hidden its events: the same file then changes something.
+    if previous is None or committed.filter(mode=ImportMode.REPLACE, pk__gt=previous).exists():
+        return None
+    return previous
 
 
 def _finish(

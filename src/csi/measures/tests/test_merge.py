@@ -382,3 +382,18 @@ def test_the_summary_of_a_merge_says_what_the_run_adds(make_source, import_bytes
     batch = ImportBatch.objects.get(pk=again.batch_id)
     assert batch.summary == again.summary
     assert " 3 stored" not in again.summary
+
+
+def test_a_file_imported_again_after_a_replace_batch_is_imported_not_a_duplicate(make_source, import_bytes):
+    source = make_source()
+    original = (
+        HEADER
+        + "T1,2024-01-01T10:00:00Z,New,P1,Email\nT1,2024-01-01T12:00:00Z,Resolved,P1,Email\n"
+        + "T2,2024-01-02T10:00:00Z,New,P1,Email\n"
+    ).encode()
+    assert import_bytes(source, original, name="a.csv").status == "committed"
+    assert import_bytes(source, original, name="a.csv").status == "duplicate"  # nothing would change
+    fix = (HEADER + "T1,2024-01-01T10:00:00Z,New,P2,Email\n").encode()
+    assert import_bytes(source, fix, name="fix.csv", mode="replace").status == "committed"
+    again = import_bytes(source, original, name="a.csv")
+    assert (again.status, again.merge.new_events, again.merge.seen_events) == ("committed", 2, 1)
