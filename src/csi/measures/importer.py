@@ -121,6 +121,10 @@ class ImportResult:
             rejected=self.rejected,
             repeated=self.repeated,
             max_rejects=self.max_rejects,
+            new_events=self.merge.new_events,
+            seen_events=self.merge.seen_events,
+            removed_events=self.merge.removed_events,
+            mode=self.mode,
         )
 
 
@@ -211,6 +215,11 @@ def import_file(
         elif result.rejected > max_rejects:
             result.status = "rejected"
             result.message = f"{result.rejected} record(s) rejected, more than the {max_rejects} allowed; nothing was imported."
+        elif result.events == 0:  # every record tolerated as a reject: nothing valid to store
+            result.status = "rejected"
+            result.message = (
+                f"{result.rejected} record(s) rejected: no record passed the checks; nothing was stored."
+            )
         elif dry_run:
             result.status = "dry-run"
             result.message = "Dry run: nothing was stored."
@@ -314,11 +323,12 @@ def _start_batch(actor: Actor, source: DataSource, path: Path, name: str, max_re
 def _duplicate_of(source: DataSource, digest: str) -> int | None:
     if not digest or source.pk is None:  # an unsaved source (a profile preview) has no batches
         return None
-    return (
-        ImportBatch.objects.filter(source=source, status=BatchStatus.COMMITTED, file_sha256=digest)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    committed = ImportBatch.objects.filter(source=source, status=BatchStatus.COMMITTED)
+    previous = committed.filter(file_sha256=digest).order_by("-pk").values_list("pk", flat=True).first()
+    # A replace batch committed after it may have hidden its events: the same file then changes something.
+    if previous is None or committed.filter(mode=ImportMode.REPLACE, pk__gt=previous).exists():
+        return None
+    return previous
 
 
 def _finish(

@@ -207,7 +207,10 @@ def mapped_select(spec: ProfileSpec, raw: RawRead) -> str:
             if unmapped:
                 inner.append(f"{cleaned} AS {raw_name}")
             missing_value = (
-                f"WHEN {column} IS NULL THEN {sql_string(name + VALUE_SEP)} " if name in required else ""
+                f"WHEN {column} IS NULL THEN {sql_string(name + VALUE_SEP)} "
+                f"WHEN trim({column}) = '' THEN {sql_string(name + VALUE_SEP)} || {column} "
+                if name in required
+                else ""
             )
             inner.append(f"{text} AS {column}")
             problems.append(

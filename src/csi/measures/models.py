@@ -144,6 +144,10 @@ class ImportBatch(models.Model):
             rejected=self.rejected,
             repeated=self.repeated,
             max_rejects=self.max_rejects,
+            new_events=self.new_events,
+            seen_events=self.seen_events,
+            removed_events=self.removed_events,
+            mode=self.mode,
         )
 
 

@@ -18,10 +18,24 @@ def run_summary(
     rejected: int,
     repeated: int = 0,
     max_rejects: int | None = None,
+    new_events: int = 0,
+    seen_events: int = 0,
+    removed_events: int = 0,
+    mode: str = "merge",
 ) -> str:
     """One line: the status, then the counts in words that cannot be read as stored data when nothing
     was stored. `tickets` are the stored tickets of a committed run, the valid ones of a dry run."""
     repeats = f", {repeated} repeated kept once" if repeated else ""
+    # A ticket-event run compared with its source (new + already held = the valid events) says what it
+    # adds: "20000 stored" beside "0 new events" would contradict itself.
+    compared = valid > 0 and new_events + seen_events == valid
+    if status == "committed" and compared:
+        return f"committed: {rows_read} records read, {_adds(new_events, seen_events, removed_events, mode, 'stored')}, {tickets} tickets, {rejected} rejected{repeats}"
+    if status == "dry-run" and compared:
+        return (
+            f"dry-run: {rows_read} records read, {_adds(new_events, seen_events, removed_events, mode, 'to store')}, "
+            f"{tickets} tickets, {rejected} rejected{repeats}; stored nothing"
+        )
     if status == "committed":
         return f"committed: {rows_read} records read, {stored} stored, {tickets} tickets, {rejected} rejected{repeats}"
     if status == "deleted":
@@ -38,3 +52,12 @@ def run_summary(
         return "running: nothing stored yet"
     read = f"; {rows_read} records read" if rows_read else ""
     return f"{status}: stored nothing{read}"
+
+
+def _adds(new: int, seen: int, removed: int, mode: str, verb: str) -> str:
+    """What a ticket-event run adds to its source: "N new events stored (M already held)"; in replace
+    mode also the events it hides."""
+    held = f" ({seen} already held)" if seen else ""
+    if mode == "replace":
+        return f"{new} new events {verb}{held}, {removed} removed (replace)"
+    return f"{new} new events {verb}{held}"

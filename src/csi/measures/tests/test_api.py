@@ -535,3 +535,14 @@ def test_replace_is_refused_for_a_metric_source(manager, api):
     assert_error_shape(response, 422)
     assert "Replace applies to ticket sources" in response.content.decode()
     assert not ImportBatch.objects.filter(source__key="probes").exists()
+
+
+def test_an_upload_with_no_valid_record_stores_nothing_even_when_tolerated(manager, desk, api):
+    assert upload(api(manager)).status_code == 201
+    before = counts()
+    content = (HEADER + "T9,31/31/2016 99:99,New,P1,Email\n").encode()
+    error = assert_error_shape(upload(api(manager), content=content, max_rejects="5"), 422)
+    assert "no record passed the checks; nothing was stored" in error["message"]
+    assert counts() == before
+    assert ImportBatch.objects.filter(status=BatchStatus.COMMITTED).count() == 1
+    assert ImportBatch.objects.get(status=BatchStatus.REJECTED).events == 0

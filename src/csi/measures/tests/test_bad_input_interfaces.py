@@ -100,7 +100,9 @@ def test_a_gzip_export_imports_through_the_api_the_cli_and_the_page(cli, make_us
     second = tmp_path / "b.csv.gz"
     second.write_bytes(gzip.compress((HEADER + "".join(lines[1000:])).encode()))
     run = cli("measures", "import", str(second), "--source", "desk", check=True)
-    assert run.stdout.startswith("committed: 2000 records read, 2000 stored, 7 tickets, 0 rejected")
+    assert run.stdout.startswith(
+        "committed: 2000 records read, 2000 new events stored, 7 tickets, 0 rejected"
+    )
 
     preview = page.post(
         "/measures/sources/desk/import/",

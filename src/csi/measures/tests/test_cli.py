@@ -68,7 +68,7 @@ def test_rejected_import_exits_non_zero_and_its_report_downloads_as_csv(cli, tmp
     assert rows[0] == ["line", "column", "value", "reason"]
     assert rows[1][:3] == ["9", "event_at", "yesterday"] and len(rows) == 2
     allowed = cli("measures", "import", path, "--source", "desk", "--max-rejects", "1", check=True)
-    assert allowed.stdout.startswith("committed: 8 records read, 7 stored")
+    assert allowed.stdout.startswith("committed: 8 records read, 7 new events stored")
 
 
 def test_dry_run_stores_nothing_and_a_new_source_needs_a_profile(cli, tmp_path):
@@ -78,7 +78,10 @@ def test_dry_run_stores_nothing_and_a_new_source_needs_a_profile(cli, tmp_path):
     dry = cli(
         "measures", "import", path, "--source", "desk", "--profile", "csi-event-log", "--dry-run", check=True
     )
-    assert dry.stdout.startswith("dry-run: 7 records read, 7 to store") and "nothing was stored" in dry.stdout
+    assert (
+        dry.stdout.startswith("dry-run: 7 records read, 7 new events to store")
+        and "nothing was stored" in dry.stdout
+    )
     assert not ImportBatch.objects.exists()
 
 
@@ -245,3 +248,10 @@ def test_a_partial_export_merges_and_replace_mode_tells_the_removed_count_first(
     assert (runs[0]["mode"], runs[0]["removed_events"]) == ("replace", 2)
     refused = cli("measures", "import", only, "--source", "desk", "--mode", "upsert")
     assert refused.returncode != 0 and "invalid choice: 'upsert'" in refused.stderr
+
+
+def test_a_run_that_does_not_exist_is_a_clear_error(cli):
+    for action in ("delete-batch", "rejects"):
+        result = cli("measures", action, "99999")
+        assert result.returncode != 0, action
+        assert "No run #99999." in result.stderr and "Traceback" not in result.stderr + result.stdout

@@ -77,13 +77,13 @@ def test_a_dry_run_into_a_new_source_creates_nothing(cli, tmp_path):
         2,
     )
     assert data["stored_nothing"] and data["summary"] == (
-        "dry-run: 3 records read, 3 to store, 2 tickets, 0 rejected; stored nothing"
+        "dry-run: 3 records read, 3 new events to store, 2 tickets, 0 rejected; stored nothing"
     )
     assert db_state() == before and store_state() == folders
     assert not DataSource.objects.filter(key="fresh").exists()
     # The same file for real creates the source, audited once it holds data.
     real = cli("measures", "import", path, "--source", "fresh", "--profile", "csi-event-log", check=True)
-    assert real.stdout.startswith("committed: 3 records read, 3 stored, 2 tickets, 0 rejected")
+    assert real.stdout.startswith("committed: 3 records read, 3 new events stored, 2 tickets, 0 rejected")
     source = DataSource.objects.get(key="fresh")
     assert (
         AuditEvent.objects.filter(

@@ -445,3 +445,30 @@ def test_several_changes_in_one_transaction_notify_once_per_source(django_captur
         data_changed(1)
         data_changed(2)
     assert len(callbacks) == 2
+
+
+def test_a_run_whose_every_record_is_a_tolerated_reject_stores_nothing(make_source, import_bytes):
+    source = make_source()
+    import_bytes(source, GOOD.encode(), name="first.csv")
+    before = stored(source)
+    bad = (HEADER + "T9,31/31/2016 99:99,New,P1,Email\n").encode()
+    result = import_bytes(source, bad, max_rejects=5)
+    assert (result.status, result.events, result.valid, result.rejected) == ("rejected", 0, 0, 1)
+    assert "no record passed the checks; nothing was stored" in result.message
+    assert stored(source) == before  # no NULL event_at published
+    assert ImportBatch.objects.filter(source=source, status=BatchStatus.COMMITTED).count() == 1
+    fresh = make_source(key="fresh")
+    assert import_bytes(fresh, bad, max_rejects=5).status == "rejected"
+    assert stored(fresh) == [] and batch_folders(fresh) == []
+
+
+def test_a_ticket_id_of_only_spaces_is_rejected(make_source, import_bytes):
+    source = make_source()
+    content = (GOOD + "   ,2024-01-03T10:00:00Z,New,P1,Email\n").encode()
+    result = import_bytes(source, content)
+    assert (result.status, result.rejected) == ("rejected", 1)
+    (reject,) = result.rejects
+    assert (reject.line, reject.column) == (5, "ticket_id") and "holds only spaces" in reject.reason
+    allowed = import_bytes(source, content, max_rejects=1)
+    assert (allowed.status, allowed.events) == ("committed", 3)
+    assert [r[0] for r in stored(source)] == ["T1", "T1", "T2"]

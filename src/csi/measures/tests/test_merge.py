@@ -9,13 +9,14 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from csi.measures import selectors, services, store
+from csi.measures import merging, selectors, services, store
 from csi.measures.generate import generate_event_log
 from csi.measures.importer import ImportResult
 from csi.measures.models import DataSource, ImportBatch
@@ -301,3 +302,98 @@ def test_a_batch_stored_before_event_keys_is_read_and_matches_nothing(make_sourc
     # Documented limit (docs/decisions/0006): without keys, A's events cannot be recognised in B.
     assert (b.merge.new_events, b.merge.seen_events) == (4, 0)
     assert sum(visible(source).values()) == 8
+
+
+# event_key pinned (docs/decisions/0006, "Stability of the key"): DuckDB's hash() is not specified and
+# may change between releases (duckdb/duckdb#17596). If it does, every merge after an upgrade would take
+# every held event for new and duplicate it silently; this test makes the upgrade fail CI instead.
+def _event_row(**values: Any) -> dict[str, Any]:
+    from csi.measures.schema import EVENT_SCHEMA
+
+    return {**dict.fromkeys(EVENT_SCHEMA.names), **values}
+
+
+PINNED_EVENTS = [
+    (
+        _event_row(
+            ticket_id="T1", event_at=datetime(2024, 1, 1, 10), state="New", priority="P1", category="Email"
+        ),
+        4068305357304853937,
+    ),
+    (
+        _event_row(
+            ticket_id="T1",
+            event_at=datetime(2024, 1, 1, 12),
+            state="Resolved",
+            priority="P1",
+            category="Email",
+            sla_flag=True,
+            reopen_count=2,
+        ),
+        -6559714177499343184,
+    ),
+    (
+        _event_row(
+            ticket_id="INC0000045", event_at=datetime(2016, 2, 29, 11, 29), version=3, state="Resolved"
+        ),
+        -1091568248376256826,
+    ),
+    (_event_row(ticket_id="X", event_at=datetime(1900, 1, 1)), 8773068726750825625),
+]
+
+
+def test_event_key_of_fixed_events_is_pinned():
+    import duckdb
+    import pyarrow as pa
+
+    from csi.measures.schema import EVENT_SCHEMA
+
+    table = pa.Table.from_pylist([row for row, _ in PINNED_EVENTS], schema=EVENT_SCHEMA)
+    con = duckdb.connect()
+    con.register("events", table)
+    keys = [r[-1] for r in con.execute(merging.keyed_select("SELECT * FROM events")).fetchall()]
+    assert keys == [key for _, key in PINNED_EVENTS], f"DuckDB {duckdb.__version__} changed hash(): see 0006"
+
+
+def test_event_key_of_an_imported_file_is_pinned(make_source, import_bytes):
+    import duckdb
+
+    source = make_source()
+    content = HEADER + "T1,2024-01-01T10:00:00Z,New,P1,Email\n"
+    assert import_bytes(source, content.encode()).status == "committed"
+    (events,) = store.source_dir(source.pk).glob("*/events.parquet")
+    (key,) = duckdb.connect().execute(f"SELECT event_key FROM read_parquet('{events}')").fetchone() or (None,)
+    assert key == PINNED_EVENTS[0][1]
+
+
+def test_the_summary_of_a_merge_says_what_the_run_adds(make_source, import_bytes):
+    source = make_source()
+    content = (
+        HEADER + "T1,2024-01-01T10:00:00Z,New,P1,Email\nT2,2024-01-02T10:00:00Z,New,P1,Email\n"
+    ).encode()
+    assert import_bytes(source, content, name="a.csv").summary.startswith(
+        "committed: 2 records read, 2 new events stored, 2 tickets"
+    )
+    more = content + b"T3,2024-01-03T10:00:00Z,New,P1,Email\n"
+    dry = import_bytes(source, more, name="b.csv", dry_run=True)
+    assert dry.summary.startswith("dry-run: 3 records read, 1 new events to store (2 already held), ")
+    again = import_bytes(source, more, name="c.csv")
+    assert again.summary.startswith("committed: 3 records read, 1 new events stored (2 already held), ")
+    batch = ImportBatch.objects.get(pk=again.batch_id)
+    assert batch.summary == again.summary
+    assert " 3 stored" not in again.summary
+
+
+def test_a_file_imported_again_after_a_replace_batch_is_imported_not_a_duplicate(make_source, import_bytes):
+    source = make_source()
+    original = (
+        HEADER
+        + "T1,2024-01-01T10:00:00Z,New,P1,Email\nT1,2024-01-01T12:00:00Z,Resolved,P1,Email\n"
+        + "T2,2024-01-02T10:00:00Z,New,P1,Email\n"
+    ).encode()
+    assert import_bytes(source, original, name="a.csv").status == "committed"
+    assert import_bytes(source, original, name="a.csv").status == "duplicate"  # nothing would change
+    fix = (HEADER + "T1,2024-01-01T10:00:00Z,New,P2,Email\n").encode()
+    assert import_bytes(source, fix, name="fix.csv", mode="replace").status == "committed"
+    again = import_bytes(source, original, name="a.csv")
+    assert (again.status, again.merge.new_events, again.merge.seen_events) == ("committed", 2, 1)

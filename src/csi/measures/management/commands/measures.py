@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.http import Http404
 
 from csi.core.cli import dump_yaml, errors_to_command_error
 from csi.core.documents import DocumentErrors
@@ -19,6 +20,15 @@ from csi.measures import selectors, services
 
 if TYPE_CHECKING:
     from csi.measures.importer import ImportResult
+    from csi.measures.models import ImportBatch
+
+
+def _batch(actor: SystemActor, pk: int) -> ImportBatch:
+    """The run numbered `pk`, or a CommandError "No run #pk." (never an Http404 traceback)."""
+    try:
+        return selectors.batch_get(actor=actor, pk=pk)
+    except Http404:
+        raise CommandError(f"No run #{pk}.") from None
 
 
 def _error(exc: Exception) -> CommandError:
@@ -227,7 +237,7 @@ class Command(BaseCommand):
             )
 
     def _rejects(self, actor: SystemActor, options: dict[str, Any]) -> None:
-        batch = selectors.batch_get(actor=actor, pk=options["run"])
+        batch = _batch(actor, options["run"])
         rejects = selectors.reject_list(actor=actor, batch=batch)
         if not options["output"]:
             write_rejects_csv(sys.stdout, rejects)
@@ -236,7 +246,7 @@ class Command(BaseCommand):
             write_rejects_csv(out, rejects)
 
     def _delete_batch(self, actor: SystemActor, options: dict[str, Any]) -> None:
-        batch = selectors.batch_get(actor=actor, pk=options["run"])
+        batch = _batch(actor, options["run"])
         services.batch_delete(actor=actor, batch=batch)
         self.stdout.write(f"Deleted batch #{batch.pk} of {batch.source.key}.")
 
